@@ -1,0 +1,43 @@
+# The portal's two commands: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-embedded lint format bench clean help
+
+help:
+	@echo "make run            the whole portal: web, worker, beat (+ Redis when none runs)"
+	@echo "make test           every test (PostgreSQL and Redis when reachable, else SQLite and an embedded Redis)"
+	@echo "make test-embedded  every test on SQLite and an embedded Redis, whatever runs here"
+	@echo "make lint           ruff check and format check, migrations check"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The portal needs Python 3.11 or newer; set PYTHON=python3.11 (or newer).")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+run: $(STAMP)
+	$(BIN)/python -m portal.run $(if $(PORT),--port $(PORT))
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-embedded: $(STAMP)
+	PORTAL_TEST_SERVICES=embedded $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: $(STAMP)
+	$(BIN)/python -m ruff format .
+	$(BIN)/python -m ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .run .pytest_cache .ruff_cache staticfiles test-artifacts

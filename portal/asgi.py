@@ -1,0 +1,10 @@
+import os
+
+from portal.config import exit_on_bad_configuration
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+with exit_on_bad_configuration():
+    from django.core.asgi import get_asgi_application
+
+    application = get_asgi_application()

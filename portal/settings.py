@@ -1,0 +1,233 @@
+"""The portal's one settings module. Every difference between a laptop and the clinic's server
+is an environment variable, read here through helpers that refuse a bad value by name
+(see README.md, "Configuration")."""
+
+from pathlib import Path
+
+import environ
+
+from portal.config import (
+    ConfigError,
+    env_bool,
+    env_int,
+    env_list,
+    env_redis_url,
+    env_str,
+    env_time_zone,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A .env file beside manage.py is read if present; real environment variables win.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+env = environ.Env()
+
+DEBUG = env_bool("DEBUG", default=False)
+
+# Used only with DEBUG on, so that `make run` works on a fresh clone. With DEBUG off the portal
+# refuses to start on this key, on any "django-insecure" key, or on none at all.
+DEVELOPMENT_SECRET_KEY = "development-only-key-never-use-in-a-clinic"  # noqa: S105
+SECRET_KEY = env_str("SECRET_KEY") or ""
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ConfigError("SECRET_KEY", "must be set when DEBUG is off (a long random string)")
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+elif not DEBUG and (
+    SECRET_KEY == DEVELOPMENT_SECRET_KEY or SECRET_KEY.startswith("django-insecure")
+):
+    raise ConfigError("SECRET_KEY", "is the development default; set a long random string")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# Behind TLS (the production set-up) cookies are secure and browsers are told to stay on HTTPS.
+HTTPS = env_bool("HTTPS", default=False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 24 * 14, minimum=60)
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "portal",
+    "exercises",
+    "patients",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Databases ------------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}") or ""
+try:
+    _database = env.db_url_config(DATABASE_URL)
+except Exception as exc:  # django-environ raises several kinds for a bad URL
+    raise ConfigError("DATABASE_URL", f"not a database URL ({exc})") from None
+if _database.get("ENGINE") not in {
+    "django.db.backends.postgresql",
+    "django.db.backends.sqlite3",
+}:
+    raise ConfigError(
+        "DATABASE_URL", "the portal runs on PostgreSQL (postgres://…) or SQLite (sqlite:///…)"
+    )
+_database["ATOMIC_REQUESTS"] = False
+if "sqlite3" in _database["ENGINE"]:
+    # The tests' database is a file next to the real one, so that a Celery worker started by a
+    # test (a separate process) sees the same rows.
+    _database["TEST"] = {"NAME": f"{_database['NAME']}-test"}
+    _database.setdefault("OPTIONS", {})
+    _database["OPTIONS"].setdefault("timeout", 20)
+    _database["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+else:
+    _database.setdefault("OPTIONS", {})
+    _database["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+    _database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+    _database["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# People ---------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "patients.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60 * 24 * 3, minimum=60)
+
+# Time -----------------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+# The clinic's own zone: the admin shows times in it. Patients' reminders use each patient's zone.
+TIME_ZONE = env_time_zone("TIME_ZONE", "Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+# Static files: the portal serves its own Bootstrap and htmx; a clinic page calls no third party.
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+# Without a collectstatic run (tests, `make run`) whitenoise finds files where they are.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_MANIFEST_STRICT = False
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Email ----------------------------------------------------------------------------------------
+EMAIL_URL = env_str("EMAIL_URL", "consolemail://") or ""
+try:
+    globals().update(env.email_url_config(EMAIL_URL))  # EMAIL_BACKEND, EMAIL_HOST, …
+except Exception as exc:
+    raise ConfigError("EMAIL_URL", f"not an email URL ({exc})") from None
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Clinic exercise portal <portal@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address the portal's own links point at (emails are read outside any request).
+SITE_URL = (env_str("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+
+# Redis and Celery -----------------------------------------------------------------------------
+REDIS_URL = env_redis_url("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Redis carries the work queue; the database stays the record of what must be sent.
+CELERY_BROKER_URL = REDIS_URL
+# Results are kept only for the few tasks that ask for one (the health check's ping).
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = 60 * 60
+# Beat runs in UTC; each reminder is placed in the patient's own zone by the portal's code.
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+# A task is acknowledged after it ran, so a crashed worker's task is delivered again; the
+# services make a second run harmless.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# An unacknowledged task comes back after this long; no portal task may run near it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 60 * 60, minimum=60),
+    "socket_connect_timeout": 3,
+    "socket_timeout": 5,
+}
+CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 30
+# Publishing gives up quickly when Redis is down instead of hanging a request or a tick.
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_TIME_LIMIT = 5 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Periodic tasks are added by the apps (see each app's tasks.py and README.md).
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# Logging --------------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO") or "INFO"
+if LOG_LEVEL.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ConfigError("LOG_LEVEL", f"expected DEBUG, INFO, WARNING or ERROR, got {LOG_LEVEL!r}")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL.upper()},
+}

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+
+admin.site.site_header = "Clinic exercise portal"
+admin.site.site_title = "Clinic exercise portal"
+admin.site.index_title = "Your clinic"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,34 @@
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal import health
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html")
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For a load balancer or an uptime check: 200 when the database and Redis both answer.
+
+    `?worker=1` also sends a task through Redis and waits for a worker's reply (up to 5 s).
+    """
+    checks = {"database": health.check_database(), "broker": health.check_broker()}
+    if request.GET.get("worker") == "1":
+        checks["worker"] = health.check_worker()
+    healthy = all(check.ok for check in checks.values())
+    body = {"status": "ok" if healthy else "unavailable"}
+    body.update({name: check.as_json(verbose=settings.DEBUG) for name, check in checks.items()})
+    if not healthy:
+        logger.warning("Health check failed: %s", {n: c.detail for n, c in checks.items()})
+    return JsonResponse(body, status=200 if healthy else 503)

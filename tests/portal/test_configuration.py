@@ -1,0 +1,107 @@
+"""A bad setting stops the portal with one line that names the variable, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.processes import BASE_DIR
+
+GOOD = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-long-random-production-key-for-these-tests-0123456789",
+    "DATABASE_URL": f"sqlite:///{BASE_DIR / '.run' / 'config-check.sqlite3'}",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def run(command: list[str], **overrides: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
+    env.update(GOOD)
+    for name, value in overrides.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return subprocess.run(
+        command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def manage(*args: str, **overrides: str | None) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "manage.py", *args], **overrides)
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess[str], variable: str) -> str:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"Configuration error: {variable}:"), lines[0]
+    return lines[0]
+
+
+def test_good_configuration_passes_the_checks() -> None:
+    result = manage("check", "--deploy", "--fail-level", "ERROR")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "overrides", "words"),
+    [
+        ("SECRET_KEY", {"SECRET_KEY": None}, "must be set when DEBUG is off"),
+        ("SECRET_KEY", {"SECRET_KEY": ""}, "must be set when DEBUG is off"),
+        (
+            "SECRET_KEY",
+            {"SECRET_KEY": "development-only-key-never-use-in-a-clinic"},
+            "development default",
+        ),
+        ("SECRET_KEY", {"SECRET_KEY": "django-insecure-abc"}, "development default"),
+        ("DEBUG", {"DEBUG": "maybe"}, "expected true or false"),
+        ("REDIS_URL", {"REDIS_URL": "http://127.0.0.1:6379/0"}, "expected redis://"),
+        ("REDIS_URL", {"REDIS_URL": "redis://127.0.0.1:port/0"}, "malformed Redis URL"),
+        ("REDIS_URL", {"REDIS_URL": "redis://127.0.0.1:6379/zero"}, "must be a number"),
+        ("REDIS_URL", {"REDIS_URL": "redis://:secret@/0"}, "no host"),
+        ("DATABASE_URL", {"DATABASE_URL": "nosuchdb://host/db"}, "runs on PostgreSQL"),
+        ("EMAIL_URL", {"EMAIL_URL": "pigeon://loft"}, "not an email URL"),
+        ("TIME_ZONE", {"TIME_ZONE": "Mars/Olympus_Mons"}, "not a time zone"),
+        ("SESSION_COOKIE_AGE", {"SESSION_COOKIE_AGE": "a fortnight"}, "whole number"),
+        ("LOG_LEVEL", {"LOG_LEVEL": "LOUD"}, "expected DEBUG"),
+    ],
+)
+def test_bad_variable_is_named_in_one_line(
+    variable: str, overrides: dict[str, str | None], words: str
+) -> None:
+    line = assert_one_clear_line(manage("check", **overrides), variable)
+    assert words in line
+    assert "secret@" not in line  # a password in a URL is never printed
+
+
+def test_debug_on_runs_without_a_secret_key() -> None:
+    assert manage("check", DEBUG="true", SECRET_KEY=None).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "database_url",
+    [
+        "postgres://postgres:hunter2@127.0.0.1:1/portal",
+        "sqlite:////nonexistent-folder/portal.sqlite3",
+    ],
+)
+def test_unreachable_database_is_named_in_one_line(database_url: str) -> None:
+    line = assert_one_clear_line(manage("migrate", DATABASE_URL=database_url), "DATABASE_URL")
+    assert "cannot reach the database" in line
+    assert "hunter2" not in line
+
+
+def test_celery_worker_refuses_bad_configuration_in_one_line() -> None:
+    result = run([sys.executable, "-m", "celery", "-A", "portal.celery", "worker"], SECRET_KEY=None)
+    assert_one_clear_line(result, "SECRET_KEY")
+
+
+def test_wsgi_application_refuses_bad_configuration_in_one_line() -> None:
+    result = run([sys.executable, "-c", "import portal.wsgi"], REDIS_URL="redis://x:y")
+    assert_one_clear_line(result, "REDIS_URL")
