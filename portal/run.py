@@ -8,6 +8,7 @@ stops every process.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import shlex
 import socket
@@ -37,7 +38,10 @@ def prepare(*, demo: bool) -> list[str]:
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
-    lines: list[str] = []
+    # The library built from the documents, through the same importer clinics use.
+    library_report = io.StringIO()
+    call_command("import_library", shipped=True, stdout=library_report)
+    lines: list[str] = [library_report.getvalue().strip()]
     if demo:
         from patients.services import demo_clinic_ensure
 

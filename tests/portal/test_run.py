@@ -106,6 +106,8 @@ def test_make_run_serves_site_admin_and_worker_and_stops_on_ctrl_c(tmp_path: Pat
         assert f"Site:  {site}/" in output
         assert f"Admin: {site}/admin/" in output
         assert "therapist@demo.clinic" in output and "alex@demo.clinic" in output
+        library = "Library imported" if attempt == 1 else "Library already up to date"
+        assert library in output
 
     counts = subprocess.run(
         [

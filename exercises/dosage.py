@@ -1,0 +1,94 @@
+"""Doses: their bounds, shared by the models, the exchange format's schema and the importer, and
+the plain words patients read ("Hold 30 s, each side")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+
+@dataclass(frozen=True)
+class Bound:
+    minimum: int
+    maximum: int
+    unit: str
+
+    def validators(self) -> list[MinValueValidator | MaxValueValidator]:
+        message = self.message().capitalize() + "."
+        return [
+            MinValueValidator(self.minimum, message=message),
+            MaxValueValidator(self.maximum, message=message),
+        ]
+
+    def message(self) -> str:
+        return f"must be a whole number of {self.unit} from {self.minimum} to {self.maximum}"
+
+
+# No negative or absurd values: a hold longer than ten minutes, more than 100 repetitions, more
+# than 10 sets or 6 sessions a day is a typing error, not a prescription.
+DOSE_BOUNDS: dict[str, Bound] = {
+    "sets": Bound(1, 10, "sets"),
+    "reps": Bound(1, 100, "repetitions"),
+    "hold_seconds": Bound(1, 600, "seconds"),
+    "times_per_day": Bound(1, 6, "sessions a day"),
+    "days_per_week": Bound(1, 7, "days a week"),
+}
+NUMBER_FIELDS = tuple(DOSE_BOUNDS)
+DOSE_FIELDS = (*NUMBER_FIELDS, "per_side")
+
+TIMES_A_DAY = {1: "once a day", 2: "twice a day"}
+
+
+def _duration(seconds: int) -> str:
+    minutes, rest = divmod(seconds, 60)
+    if not minutes:
+        return f"{seconds} s"
+    if not rest:
+        return f"{minutes} min"
+    return f"{minutes} min {rest} s"
+
+
+def dosage_parts(dosage: Mapping[str, object]) -> list[str]:
+    """The dose as short phrases, most important first: ["Hold 30 s", "each side", "3 times"]."""
+    sets = dosage.get("sets")
+    reps = dosage.get("reps")
+    hold = dosage.get("hold_seconds")
+    per_side = bool(dosage.get("per_side"))
+    times_per_day = dosage.get("times_per_day")
+    days_per_week = dosage.get("days_per_week")
+
+    parts: list[str] = []
+    if isinstance(hold, int):
+        parts.append(f"Hold {_duration(hold)}")
+    if isinstance(reps, int):
+        parts.append(f"{reps} time{'s' if reps != 1 else ''}")
+    if per_side:
+        parts.append("each side")
+    if isinstance(sets, int):
+        parts.append(f"{sets} set{'s' if sets != 1 else ''}")
+    if isinstance(times_per_day, int):
+        parts.append(TIMES_A_DAY.get(times_per_day, f"{times_per_day} times a day"))
+    if isinstance(days_per_week, int):
+        parts.append(
+            "every day"
+            if days_per_week == 7
+            else f"{days_per_week} day{'s' if days_per_week != 1 else ''} a week"
+        )
+    return parts
+
+
+def dosage_in_words(dosage: Mapping[str, object], separator: str = ", ") -> str:
+    parts = dosage_parts(dosage)
+    if not parts:
+        return "As your therapist shows you"
+    sentence = separator.join(parts)
+    return sentence[0].upper() + sentence[1:]
+
+
+def merge_dosage(base: Mapping[str, object], override: Mapping[str, object]) -> dict[str, object]:
+    """A programme item's dose: the exercise's own, with the fields the item names replaced."""
+    merged = {field: base.get(field) for field in DOSE_FIELDS}
+    merged.update({field: value for field, value in override.items() if value is not None})
+    return merged

@@ -1,0 +1,278 @@
+"""Writing the library: the importer behind `import_library` and `make run`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from exercises.dosage import DOSE_FIELDS
+from exercises.library_format import (
+    MAX_REPORTED_PROBLEMS,
+    LibraryDocumentError,
+    reference_problems,
+    schema_problems,
+)
+from exercises.models import (
+    Citation,
+    EducationCard,
+    Exercise,
+    ProgramItem,
+    ProgramTemplate,
+    Source,
+)
+from exercises.selectors import (
+    education_document,
+    education_with_citations,
+    exercise_document,
+    exercises_with_citations,
+    program_document,
+    programs_with_items,
+    source_document,
+)
+
+
+@dataclass
+class ImportReport:
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def changed(self) -> bool:
+        return bool(sum(self.created.values()) + sum(self.updated.values()))
+
+    def summary(self) -> str:
+        kinds = ("sources", "exercises", "programs", "education")
+        return "; ".join(
+            f"{kind}: {self.created[kind]} new, {self.updated[kind]} updated, "
+            f"{self.unchanged[kind]} unchanged"
+            for kind in kinds
+        )
+
+
+def _lines(values: list[str] | None) -> list[str]:
+    return [value.strip() for value in values or [] if value.strip()]
+
+
+def _citations(entry: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"source": c["source"], "quote": c["quote"]} for c in entry["citations"]]
+
+
+def _normalised_exercise(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "slug": entry["slug"],
+        "name": entry["name"].strip(),
+        "category": entry["category"],
+        "instructions": _lines(entry["instructions"]),
+        "cues": _lines(entry.get("cues")),
+        "cautions": _lines(entry.get("cautions")),
+        "dosage": {name: entry["dosage"].get(name) for name in DOSE_FIELDS},
+        "citations": _citations(entry),
+    }
+
+
+def _normalised_program(entry: dict[str, Any]) -> dict[str, Any]:
+    items = sorted(entry["items"], key=lambda item: item["order"])
+    return {
+        "slug": entry["slug"],
+        "name": entry["name"].strip(),
+        "goal": entry.get("goal", "").strip(),
+        "items": [
+            {
+                "exercise": item["exercise"],
+                "order": item["order"],
+                "dosage": {k: v for k, v in item.get("dosage", {}).items() if v is not None},
+            }
+            for item in items
+        ],
+        "citations": _citations(entry),
+    }
+
+
+def _normalised_education(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "slug": entry["slug"],
+        "title": entry["title"].strip(),
+        "body": entry["body"].strip(),
+        "citations": _citations(entry),
+    }
+
+
+def _normalised_source(entry: dict[str, Any]) -> dict[str, Any]:
+    source = Source(
+        id=entry["id"],
+        title=entry["title"].strip(),
+        author=entry.get("author", "").strip(),
+        file=entry["file"].strip(),
+    )
+    return source_document(source)
+
+
+def _full_clean(instance: models.Model, path: str, exclude: list[str] | None = None) -> None:
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise LibraryDocumentError(
+            [f"{path}.{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items()]
+        ) from None
+
+
+def _replace_citations(owner: models.Model, path: str, citations: list[dict[str, str]]) -> None:
+    owner_field = {
+        Exercise: "exercise",
+        ProgramTemplate: "program",
+        EducationCard: "education_card",
+    }[type(owner)]
+    Citation.objects.filter(**{owner_field: owner}).delete()
+    rows = []
+    for position, citation in enumerate(citations, start=1):
+        row = Citation(
+            source_id=citation["source"],
+            quote=citation["quote"],
+            position=position,
+            **{owner_field: owner},
+        )
+        _full_clean(row, f"{path}.citations[{position - 1}]", exclude=["source", owner_field])
+        rows.append(row)
+    Citation.objects.bulk_create(rows)
+
+
+def _shipped_conflict(kind: str, index: int, slug: str) -> str:
+    return (
+        f"{kind}[{index}].slug: {slug!r} is shipped with the portal and this document changes "
+        f"it; give the clinic's version its own slug"
+    )
+
+
+@transaction.atomic
+def library_import(*, document: object, shipped: bool = False) -> ImportReport:
+    """Load an exchange-format document: all of it, or nothing.
+
+    Creates or updates by slug (sources by id); what is already as the document says is left
+    untouched, so a second import of the same document changes nothing. `shipped` marks what it
+    loads as the portal's own library; a clinic's import may not change shipped items.
+    """
+    problems = schema_problems(document)
+    if problems:
+        raise LibraryDocumentError(problems[:MAX_REPORTED_PROBLEMS])
+    assert isinstance(document, dict)
+
+    sources = {s.id: s for s in Source.objects.all()}
+    exercises = {e.slug: e for e in exercises_with_citations()}
+    programs = {p.slug: p for p in programs_with_items()}
+    cards = {c.slug: c for c in education_with_citations()}
+
+    problems = reference_problems(
+        document, known_sources=set(sources), known_exercises=set(exercises)
+    )
+    wanted_exercises = [_normalised_exercise(e) for e in document["exercises"]]
+    wanted_programs = [_normalised_program(p) for p in document["programs"]]
+    wanted_cards = [_normalised_education(c) for c in document["education"]]
+    if not shipped:
+        for kind, wanted, existing, describe in (
+            ("exercises", wanted_exercises, exercises, exercise_document),
+            ("programs", wanted_programs, programs, program_document),
+            ("education", wanted_cards, cards, education_document),
+        ):
+            for index, entry in enumerate(wanted):
+                current = existing.get(entry["slug"])
+                if current is not None and current.is_shipped and describe(current) != entry:
+                    problems.append(_shipped_conflict(kind, index, entry["slug"]))
+    if problems:
+        raise LibraryDocumentError(problems[:MAX_REPORTED_PROBLEMS])
+
+    report = ImportReport()
+
+    for index, entry in enumerate(document["sources"]):
+        wanted = _normalised_source(entry)
+        current = sources.get(wanted["id"])
+        if current is not None and source_document(current) == wanted:
+            report.unchanged["sources"] += 1
+            continue
+        source = current or Source(id=wanted["id"])
+        source.title, source.author, source.file = (
+            wanted["title"],
+            wanted.get("author", ""),
+            wanted["file"],
+        )
+        _full_clean(source, f"sources[{index}]")
+        source.save()
+        (report.updated if current else report.created)["sources"] += 1
+
+    for index, wanted in enumerate(wanted_exercises):
+        current = exercises.get(wanted["slug"])
+        if (
+            current is not None
+            and exercise_document(current) == wanted
+            and current.is_shipped >= shipped
+        ):
+            report.unchanged["exercises"] += 1
+            continue
+        exercise = current or Exercise(slug=wanted["slug"])
+        exercise.name = wanted["name"]
+        exercise.category = wanted["category"]
+        exercise.instructions = "\n".join(wanted["instructions"])
+        exercise.cues = "\n".join(wanted["cues"])
+        exercise.cautions = "\n".join(wanted["cautions"])
+        for name, value in wanted["dosage"].items():
+            setattr(exercise, name, value)
+        exercise.is_shipped = shipped or bool(current and current.is_shipped)
+        path = f"exercises[{index}]"
+        _full_clean(exercise, path)
+        exercise.save()
+        _replace_citations(exercise, path, wanted["citations"])
+        exercises[exercise.slug] = exercise
+        (report.updated if current else report.created)["exercises"] += 1
+
+    for index, wanted in enumerate(wanted_cards):
+        current = cards.get(wanted["slug"])
+        if (
+            current is not None
+            and education_document(current) == wanted
+            and (current.is_shipped >= shipped)
+        ):
+            report.unchanged["education"] += 1
+            continue
+        card = current or EducationCard(slug=wanted["slug"])
+        card.title, card.body = wanted["title"], wanted["body"]
+        card.is_shipped = shipped or bool(current and current.is_shipped)
+        path = f"education[{index}]"
+        _full_clean(card, path)
+        card.save()
+        _replace_citations(card, path, wanted["citations"])
+        (report.updated if current else report.created)["education"] += 1
+
+    for index, wanted in enumerate(wanted_programs):
+        current = programs.get(wanted["slug"])
+        if (
+            current is not None
+            and program_document(current) == wanted
+            and (current.is_shipped >= shipped)
+        ):
+            report.unchanged["programs"] += 1
+            continue
+        program = current or ProgramTemplate(slug=wanted["slug"])
+        program.name, program.goal = wanted["name"], wanted["goal"]
+        program.is_shipped = shipped or bool(current and current.is_shipped)
+        path = f"programs[{index}]"
+        _full_clean(program, path)
+        program.save()
+        ProgramItem.objects.filter(program=program).delete()
+        items = []
+        for position, item in enumerate(wanted["items"]):
+            row = ProgramItem(
+                program=program, exercise=exercises[item["exercise"]], order=item["order"]
+            )
+            for name in DOSE_FIELDS:
+                setattr(row, name, item["dosage"].get(name))
+            _full_clean(row, f"{path}.items[{position}]", exclude=["program", "exercise"])
+            items.append(row)
+        ProgramItem.objects.bulk_create(items)
+        _replace_citations(program, path, wanted["citations"])
+        (report.updated if current else report.created)["programs"] += 1
+
+    return report

@@ -1,0 +1,31 @@
+# Imports of the portal's models stay inside the functions: this file may be loaded before
+# tests/conftest.py has chosen the database and set Django up.
+from __future__ import annotations
+
+import pytest
+
+
+def library_snapshot() -> dict[str, list[dict[str, object]]]:
+    """Every row of the library, as stored: a change anywhere changes the snapshot."""
+    from exercises.models import (
+        Citation,
+        EducationCard,
+        Exercise,
+        ProgramItem,
+        ProgramTemplate,
+        Source,
+    )
+
+    return {
+        model.__name__: list(model.objects.order_by("pk").values())
+        for model in (Source, Exercise, ProgramTemplate, ProgramItem, EducationCard, Citation)
+    }
+
+
+@pytest.fixture
+def shipped_library(db: None) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    call_command("import_library", shipped=True, stdout=io.StringIO())
