@@ -1,6 +1,20 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_groups(sender: AppConfig, **kwargs: Any) -> None:
+    from patients.roles import clinic_groups_sync
+
+    clinic_groups_sync()
 
 
 class PatientsConfig(AppConfig):
     name = "patients"
     verbose_name = "Patients and prescriptions"
+
+    def ready(self) -> None:
+        # After every migrate (and every flush of a test database) the roles are as
+        # patients/roles.py says; the permissions exist by then (auth's handler runs first).
+        post_migrate.connect(_sync_groups, sender=self, dispatch_uid="patients-clinic-groups")

@@ -1,7 +1,27 @@
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.core.exceptions import ValidationError
 
-from patients.models import User
+from exercises.models import ProgramTemplate
+from patients.models import (
+    EVERY_DAY,
+    WEEKDAYS,
+    Patient,
+    Prescription,
+    Therapist,
+    User,
+    days_from_mask,
+    mask_from_days,
+)
+from patients.services import patient_invite, therapist_invite
+
+DAY_CHOICES = [(str(number), name) for number, name in enumerate(WEEKDAYS)]
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -14,3 +34,144 @@ class UserChangeForm(DjangoUserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class DaysField(forms.TypedMultipleChoiceField):
+    """The days of the week as checkboxes, stored as a bit mask (Monday = bit 0)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", DAY_CHOICES)
+        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        kwargs.setdefault("error_messages", {"required": "Choose at least one day."})
+        super().__init__(**kwargs)
+
+
+def _email_is_free(email: str) -> str:
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError("Someone already uses this email address.")
+    return email
+
+
+class InviteFieldsMixin(forms.Form):
+    email = forms.EmailField(help_text="The invitation to choose a password goes here.")
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+
+    def clean_email(self) -> str:
+        return _email_is_free(self.cleaned_data["email"])
+
+
+class TherapistInviteForm(InviteFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = Therapist
+        fields = ["clinic", "role"]
+
+    def save(self, commit: bool = True) -> Therapist:
+        return therapist_invite(
+            clinic=self.cleaned_data["clinic"],
+            email=self.cleaned_data["email"],
+            first_name=self.cleaned_data["first_name"],
+            last_name=self.cleaned_data["last_name"],
+            role=self.cleaned_data["role"],
+        )
+
+    def save_m2m(self) -> None:
+        pass
+
+
+PATIENT_SETTINGS_FIELDS = [
+    "time_zone",
+    "pain_baseline",
+    "reminders_enabled",
+    "preferred_reminder_time",
+    "quiet_hours_start",
+    "quiet_hours_end",
+]
+
+
+class PatientInviteForm(InviteFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = ["clinic", "primary_therapist", *PATIENT_SETTINGS_FIELDS]
+
+    def save(self, commit: bool = True) -> Patient:
+        return patient_invite(
+            clinic=self.cleaned_data["clinic"],
+            primary_therapist=self.cleaned_data["primary_therapist"],
+            email=self.cleaned_data["email"],
+            first_name=self.cleaned_data["first_name"],
+            last_name=self.cleaned_data["last_name"],
+            **{name: self.cleaned_data[name] for name in PATIENT_SETTINGS_FIELDS},
+        )
+
+    def save_m2m(self) -> None:
+        pass
+
+
+class PrescriptionAdminForm(forms.ModelForm):
+    days = DaysField(label="Days")
+
+    class Meta:
+        model = Prescription
+        fields = [
+            "patient",
+            "therapist",
+            "title",
+            "template",
+            "status",
+            "start_date",
+            "end_date",
+            "sessions_per_day",
+            "reminder_time",
+            "notes",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        mask = self.instance.days_mask if self.instance.pk else EVERY_DAY
+        self.fields["days"].initial = [str(day) for day in days_from_mask(mask)]
+
+    def _post_clean(self) -> None:
+        if "days" in self.cleaned_data:
+            self.instance.days_mask = mask_from_days(self.cleaned_data["days"])
+        super()._post_clean()
+
+
+class AssignProgrammeForm(forms.Form):
+    """Assign a programme template to one patient or several."""
+
+    template = forms.ModelChoiceField(
+        queryset=ProgramTemplate.objects.order_by("name"), label="Programme"
+    )
+    title = forms.CharField(
+        max_length=200, required=False, help_text="Empty: the programme's name."
+    )
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end_date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Empty: until you finish it.",
+    )
+    days = DaysField(initial=[str(day) for day in range(7)])
+    sessions_per_day = forms.IntegerField(min_value=1, max_value=6, initial=1)
+    reminder_time = forms.TimeField(
+        initial=time(18, 0),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="The patient's local time.",
+    )
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Notes for the patient"
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date must be on or after the start date.")
+        return cleaned
+
+    @property
+    def days_mask(self) -> int:
+        return mask_from_days(self.cleaned_data["days"])

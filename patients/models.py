@@ -1,8 +1,13 @@
 import zoneinfo
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+
+from exercises.models import Dosage, Exercise, ProgramTemplate
 
 TIME_ZONE_CHOICES = sorted((name, name) for name in zoneinfo.available_timezones())
 
@@ -118,12 +123,45 @@ class Patient(models.Model):
         validators=[validate_time_zone],
         help_text="Where the patient lives: their day and their reminders follow this zone.",
     )
+    reminders_enabled = models.BooleanField("email reminders", default=True)
+    preferred_reminder_time = models.TimeField(
+        null=True,
+        blank=True,
+        help_text="Local time for reminders; empty uses the time set on each prescription.",
+    )
+    quiet_hours_start = models.TimeField(
+        null=True, blank=True, help_text="No reminder from this local time…"
+    )
+    quiet_hours_end = models.TimeField(null=True, blank=True, help_text="…until this one.")
+    pain_baseline = models.PositiveSmallIntegerField(
+        "pain baseline (NPRS 0–10)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10)],
+        help_text="Pain on the 0–10 numeric rating scale at the start of care.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
 
     def __str__(self) -> str:
         return str(self.user)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local_today(self, now: datetime | None = None) -> date:
+        return (now or timezone.now()).astimezone(self.zone).date()
+
+    def in_quiet_hours(self, local_time: time) -> bool:
+        start, end = self.quiet_hours_start, self.quiet_hours_end
+        if start is None or end is None or start == end:
+            return False
+        if start < end:
+            return start <= local_time < end
+        return local_time >= start or local_time < end  # overnight, e.g. 22:00–07:00
 
     def clean(self) -> None:
         super().clean()
@@ -135,3 +173,294 @@ class Patient(models.Model):
             raise ValidationError(
                 {"primary_therapist": "The therapist must work at the patient's clinic."}
             )
+        if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
+            raise ValidationError(
+                {"quiet_hours_end": "Give both ends of the quiet hours, or neither."}
+            )
+
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+EVERY_DAY = 0b1111111
+
+
+def days_from_mask(mask: int) -> list[int]:
+    """Weekday numbers (Monday = 0) set in a mask."""
+    return [day for day in range(7) if mask & (1 << day)]
+
+
+def mask_from_days(days: list[int] | list[str]) -> int:
+    return sum(1 << int(day) for day in set(days))
+
+
+def days_in_words(mask: int) -> str:
+    if mask == EVERY_DAY:
+        return "Every day"
+    if mask == 0b0011111:
+        return "Weekdays"
+    return ", ".join(WEEKDAYS[day][:3] for day in days_from_mask(mask)) or "No day"
+
+
+class Prescription(models.Model):
+    """A home exercise programme for one patient: what to do, on which days, how often."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        FINISHED = "finished", "Finished"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="prescriptions")
+    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="prescriptions")
+    title = models.CharField(max_length=200)
+    template = models.ForeignKey(
+        ProgramTemplate,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="prescriptions",
+        help_text="The programme it was made from; empty when made from scratch.",
+    )
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True, help_text="Empty: until you finish it.")
+    days_mask = models.PositiveSmallIntegerField(
+        "days",
+        default=EVERY_DAY,
+        validators=[MinValueValidator(1, "Choose at least one day."), MaxValueValidator(EVERY_DAY)],
+    )
+    sessions_per_day = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[
+            MinValueValidator(1, "At least one session a day."),
+            MaxValueValidator(6, "At most 6 sessions a day."),
+        ],
+    )
+    reminder_time = models.TimeField(
+        default=time(18, 0), help_text="Local time of the first session's reminder."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    notes = models.TextField("notes for the patient", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="prescription_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(days_mask__gte=1, days_mask__lte=EVERY_DAY),
+                name="prescription_has_a_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.patient})"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            errors["end_date"] = "The end date must be on or after the start date."
+        if (
+            self.patient_id
+            and self.therapist_id
+            and self.therapist.clinic_id != self.patient.clinic_id
+        ):
+            errors["therapist"] = "The therapist must work at the patient's clinic."
+        if errors:
+            raise ValidationError(errors)
+
+    def days(self) -> list[int]:
+        return days_from_mask(self.days_mask)
+
+    def days_in_words(self) -> str:
+        return days_in_words(self.days_mask)
+
+    def is_due_on(self, day: date) -> bool:
+        """A session is due that (local) day: active, within its dates, on one of its days."""
+        return (
+            self.status == self.Status.ACTIVE
+            and self.start_date <= day
+            and (self.end_date is None or day <= self.end_date)
+            and bool(self.days_mask & (1 << day.weekday()))
+        )
+
+    def due_days(self, first: date, last: date) -> list[date]:
+        span = (last - first).days + 1
+        return [d for d in (first + timedelta(n) for n in range(span)) if self.is_due_on(d)]
+
+
+class PrescribedExercise(Dosage):
+    """One exercise of a prescription, with this patient's dose: a copy, so that editing the
+    library or the template later never changes a patient's plan."""
+
+    prescription = models.ForeignKey(
+        Prescription, on_delete=models.CASCADE, related_name="exercises"
+    )
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveSmallIntegerField(default=1)
+    therapist_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["prescription", "order", "id"]
+        verbose_name = "prescribed exercise"
+
+    def __str__(self) -> str:
+        return f"{self.exercise} — {self.dosage_in_words()}"
+
+
+class PrescriptionVersion(models.Model):
+    """What the prescription said after each change, so the therapist can see what the patient
+    was asked to do on any past day."""
+
+    prescription = models.ForeignKey(
+        Prescription, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    snapshot = models.JSONField()
+
+    class Meta:
+        ordering = ["prescription", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prescription", "number"], name="prescription_version_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Version {self.number} of {self.prescription_id}"
+
+
+class CheckOff(models.Model):
+    """The patient did this exercise in this session of this local day."""
+
+    class Difficulty(models.TextChoices):
+        TOO_EASY = "too_easy", "Too easy"
+        RIGHT = "right", "About right"
+        TOO_HARD = "too_hard", "Too hard"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="check_offs")
+    prescribed_exercise = models.ForeignKey(
+        PrescribedExercise, on_delete=models.CASCADE, related_name="check_offs"
+    )
+    local_date = models.DateField(help_text="The patient's own date when they did it.")
+    session = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    difficulty = models.CharField(max_length=10, choices=Difficulty.choices, blank=True)
+    pain_during = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
+
+    class Meta:
+        ordering = ["-local_date", "-created_at"]
+        constraints = [
+            # A double tap, a second tab or a retried request never makes a second check-off.
+            models.UniqueConstraint(
+                fields=["prescribed_exercise", "local_date", "session"],
+                name="one_check_off_per_exercise_session",
+            )
+        ]
+        indexes = [models.Index(fields=["patient", "local_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.prescribed_exercise.exercise} on {self.local_date}"
+
+
+class PainReport(models.Model):
+    class Moment(models.TextChoices):
+        MORNING = "morning", "In the morning"
+        BEFORE_EXERCISE = "before_exercise", "Before my exercises"
+        AFTER_EXERCISE = "after_exercise", "After my exercises"
+        RUNNING = "running", "During or after running"
+
+    class Quality(models.TextChoices):
+        DULL = "dull", "Dull ache"
+        SHARP = "sharp", "Sharp"
+        RADIATING = "radiating", "Radiating into the thigh or knee"
+        TINGLING = "tingling", "Tingling or numbness"
+        SPASM = "spasm", "Spasm"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="pain_reports")
+    created_at = models.DateTimeField(default=timezone.now)
+    local_date = models.DateField()
+    score = models.PositiveSmallIntegerField("pain (NPRS 0–10)", validators=[MaxValueValidator(10)])
+    moment = models.CharField("when", max_length=20, choices=Moment.choices)
+    qualities = models.JSONField("what it feels like", default=list, blank=True)
+    severe_spasm = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    red_flag = models.BooleanField(
+        default=False, help_text="Radiating or tingling pain, a severe spasm, or pain running."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.score}/10 on {self.local_date}"
+
+
+class Alert(models.Model):
+    """Something a therapist should look at; one open alert per cause and patient."""
+
+    class Cause(models.TextChoices):
+        RED_FLAG = "red_flag", "Red-flag pain report"
+        HIGH_PAIN = "high_pain", "Pain 7 or more"
+        PAIN_RISING = "pain_rising", "Pain up 2+ on baseline"
+        INACTIVE = "inactive", "No activity for 3 days"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
+    cause = models.CharField(max_length=20, choices=Cause.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    pain_report = models.ForeignKey(
+        PainReport, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "cause"],
+                condition=models.Q(status="open"),
+                name="one_open_alert_per_cause",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_cause_display()}: {self.patient}"
+
+
+class Invitation(models.Model):
+    """An invitation email to set a password: a row first, sent once by a worker."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.user.email} ({self.get_status_display()})"

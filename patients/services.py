@@ -1,10 +1,315 @@
+"""Writes for clinics, people and prescriptions. Views, the admin, tasks and commands call these."""
+
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-from patients.models import Clinic, Patient, Therapist, User
+from exercises.dosage import DOSE_FIELDS, merge_dosage
+from exercises.models import ProgramTemplate
+from exercises.selectors import programs_with_items
+from patients.models import (
+    Alert,
+    Clinic,
+    Invitation,
+    Patient,
+    PrescribedExercise,
+    Prescription,
+    PrescriptionVersion,
+    Therapist,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+ROLE_GROUPS = {
+    Therapist.Role.THERAPIST: "Therapists",
+    Therapist.Role.CLINIC_ADMIN: "Clinic admins",
+}
+LARGE_PROGRAMME = 4  # adherence drops as programmes grow past this many exercises
+
+
+# People -------------------------------------------------------------------------------------
+
+
+def therapist_groups_sync(*, therapist: Therapist) -> None:
+    """A therapist's user is in exactly the group of their role."""
+    user = therapist.user
+    user.groups.remove(*Group.objects.filter(name__in=ROLE_GROUPS.values()))
+    user.groups.add(Group.objects.get(name=ROLE_GROUPS[Therapist.Role(therapist.role)]))
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+
+
+def _new_user(*, email: str, first_name: str, last_name: str, is_staff: bool) -> User:
+    user = User(email=email, first_name=first_name, last_name=last_name, is_staff=is_staff)
+    user.set_unusable_password()  # the person chooses it from the invitation link
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def therapist_invite(
+    *, clinic: Clinic, email: str, first_name: str, last_name: str, role: str
+) -> Therapist:
+    user = _new_user(email=email, first_name=first_name, last_name=last_name, is_staff=True)
+    therapist = Therapist(user=user, clinic=clinic, role=role)
+    therapist.full_clean()
+    therapist.save()
+    therapist_groups_sync(therapist=therapist)
+    invitation_create(user=user)
+    return therapist
+
+
+@transaction.atomic
+def patient_invite(
+    *,
+    clinic: Clinic,
+    primary_therapist: Therapist,
+    email: str,
+    first_name: str,
+    last_name: str,
+    **settings_fields: Any,
+) -> Patient:
+    user = _new_user(email=email, first_name=first_name, last_name=last_name, is_staff=False)
+    patient = Patient(
+        user=user, clinic=clinic, primary_therapist=primary_therapist, **settings_fields
+    )
+    patient.full_clean()
+    patient.save()
+    invitation_create(user=user)
+    return patient
+
+
+def invitation_create(*, user: User) -> Invitation:
+    """A row first, in the same transaction; the email goes out after commit, or on the next
+    sweep if Redis was down (patients/tasks.py)."""
+    invitation = Invitation.objects.create(user=user)
+    transaction.on_commit(lambda: _enqueue_invitation(invitation.pk))
+    return invitation
+
+
+def _enqueue_invitation(invitation_id: int) -> None:
+    from patients.tasks import send_invitation
+
+    try:
+        send_invitation.apply_async(args=[invitation_id], retry=False)
+    except Exception:  # the broker is down: the row stays pending and the sweep sends it
+        logger.warning("Invitation %s not queued; the next sweep sends it", invitation_id)
+
+
+def invitation_link(user: User) -> str:
+    path = reverse(
+        "invitation_accept",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def invitation_send(*, invitation_id: int) -> bool:
+    """Send one invitation, once: the worker that moves it from pending to sending does it."""
+    claimed = Invitation.objects.filter(pk=invitation_id, status=Invitation.Status.PENDING).update(
+        status=Invitation.Status.SENDING, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    invitation = Invitation.objects.select_related("user").get(pk=invitation_id)
+    user = invitation.user
+    context = {
+        "first_name": user.first_name or "there",
+        "link": invitation_link(user),
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+    subject = render_to_string("patients/email/invitation-subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("patients/email/invitation-body.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(
+        render_to_string("patients/email/invitation-body.html", context), "text/html"
+    )
+    try:
+        message.send()
+    except Exception:
+        # Back to pending: the sweep tries again later.
+        Invitation.objects.filter(pk=invitation_id).update(status=Invitation.Status.PENDING)
+        raise
+    Invitation.objects.filter(pk=invitation_id).update(
+        status=Invitation.Status.SENT, sent_at=timezone.now()
+    )
+    return True
+
+
+# Prescriptions ------------------------------------------------------------------------------
+
+
+def prescription_snapshot(prescription: Prescription) -> dict[str, Any]:
+    return {
+        "title": prescription.title,
+        "status": prescription.status,
+        "start_date": prescription.start_date.isoformat(),
+        "end_date": prescription.end_date.isoformat() if prescription.end_date else None,
+        "days": prescription.days(),
+        "sessions_per_day": prescription.sessions_per_day,
+        "reminder_time": prescription.reminder_time.strftime("%H:%M"),
+        "notes": prescription.notes,
+        "therapist": str(prescription.therapist),
+        "exercises": [
+            {
+                "exercise": item.exercise.slug,
+                "name": item.exercise.name,
+                "order": item.order,
+                "dosage": item.dosage(),
+                "dose": item.dosage_in_words(),
+                "therapist_note": item.therapist_note,
+            }
+            for item in prescription.exercises.select_related("exercise").order_by("order", "id")
+        ],
+    }
+
+
+def prescription_record_version(
+    *, prescription: Prescription, user: User | None
+) -> PrescriptionVersion | None:
+    """Keep what the prescription says now, if it differs from the last kept version."""
+    snapshot = prescription_snapshot(prescription)
+    last = prescription.versions.order_by("-number").first()
+    if last is not None and last.snapshot == snapshot:
+        return None
+    return PrescriptionVersion.objects.create(
+        prescription=prescription,
+        number=(last.number + 1) if last else 1,
+        created_by=user if user is not None and user.is_authenticated else None,
+        snapshot=snapshot,
+    )
+
+
+def prescription_version_on(*, prescription: Prescription, day: date) -> PrescriptionVersion | None:
+    """The version in force at the end of that (patient-local) day."""
+    end_of_day = datetime.combine(day + timedelta(days=1), time()).replace(
+        tzinfo=prescription.patient.zone
+    )
+    return prescription.versions.filter(created_at__lt=end_of_day).order_by("-number").first()
+
+
+@dataclass(frozen=True)
+class PlannedExercise:
+    exercise_id: int
+    name: str
+    order: int
+    dosage: dict[str, object]
+
+    @property
+    def dose(self) -> str:
+        from exercises.dosage import dosage_in_words
+
+        return dosage_in_words(self.dosage)
+
+
+def programme_plan(template: ProgramTemplate) -> list[PlannedExercise]:
+    """The template's exercises with the dose each would get: the exercise's own, overridden
+    by what the template's item sets."""
+    template = programs_with_items().get(pk=template.pk)
+    return [
+        PlannedExercise(
+            exercise_id=item.exercise_id,
+            name=item.exercise.name,
+            order=item.order,
+            dosage=merge_dosage(item.exercise.dosage(), item.override()),
+        )
+        for item in template.items.all()
+    ]
+
+
+@transaction.atomic
+def prescription_create_from_template(
+    *,
+    patient: Patient,
+    therapist: Therapist,
+    template: ProgramTemplate,
+    start_date: date,
+    days_mask: int,
+    sessions_per_day: int = 1,
+    reminder_time: time = time(18, 0),
+    end_date: date | None = None,
+    title: str = "",
+    notes: str = "",
+    created_by: User | None = None,
+) -> Prescription:
+    """A prescription for the patient, with the template's exercises copied into its own rows
+    (editing the template later never changes the patient's plan)."""
+    prescription = Prescription(
+        patient=patient,
+        therapist=therapist,
+        template=template,
+        title=title or template.name,
+        start_date=start_date,
+        end_date=end_date,
+        days_mask=days_mask,
+        sessions_per_day=sessions_per_day,
+        reminder_time=reminder_time,
+        notes=notes,
+    )
+    prescription.full_clean()
+    prescription.save()
+    rows = []
+    for planned in programme_plan(template):
+        row = PrescribedExercise(
+            prescription=prescription, exercise_id=planned.exercise_id, order=planned.order
+        )
+        for name in DOSE_FIELDS:
+            setattr(row, name, planned.dosage.get(name))
+        row.full_clean(exclude=["prescription", "exercise"])
+        rows.append(row)
+    PrescribedExercise.objects.bulk_create(rows)
+    prescription_record_version(prescription=prescription, user=created_by)
+    return prescription
+
+
+@transaction.atomic
+def prescription_set_status(
+    *, prescription: Prescription, status: str, user: User | None
+) -> Prescription:
+    prescription.status = status
+    prescription.full_clean()
+    prescription.save(update_fields=["status", "updated_at"])
+    prescription_record_version(prescription=prescription, user=user)
+    return prescription
+
+
+# Alerts -------------------------------------------------------------------------------------
+
+
+def alert_acknowledge(*, alert: Alert, user: User) -> bool:
+    """Close an open alert; the next cause of the same kind may then raise a new one."""
+    return bool(
+        Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(
+            status=Alert.Status.ACKNOWLEDGED, acknowledged_at=timezone.now(), acknowledged_by=user
+        )
+    )
+
+
+# The demo clinic ------------------------------------------------------------------------------
 
 DEMO_CLINIC_NAME = "Riverside Running Clinic (demo)"
 
@@ -50,10 +355,21 @@ def demo_clinic_ensure() -> tuple[Clinic, list[DemoLogin]]:
     therapist, _ = Therapist.objects.get_or_create(
         user=therapist_user, defaults={"clinic": clinic, "role": Therapist.Role.THERAPIST}
     )
+    therapist_groups_sync(therapist=therapist)
     for login in DEMO_PATIENTS:
         patient_user = _demo_user(login, is_staff=False)
-        Patient.objects.get_or_create(
+        patient, created = Patient.objects.get_or_create(
             user=patient_user,
-            defaults={"clinic": clinic, "primary_therapist": therapist},
+            defaults={"clinic": clinic, "primary_therapist": therapist, "pain_baseline": 4},
         )
+        # Alex starts with the glute bridge programme, so the demo has something to show.
+        template = ProgramTemplate.objects.filter(slug="glute-bridge-program").first()
+        if created and login is DEMO_PATIENTS[0] and template is not None:
+            prescription_create_from_template(
+                patient=patient,
+                therapist=therapist,
+                template=template,
+                start_date=patient.local_today(),
+                days_mask=0b1111111,
+            )
     return clinic, [DEMO_THERAPIST, *DEMO_PATIENTS]

@@ -217,8 +217,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# Periodic tasks are added by the apps (see each app's tasks.py and README.md).
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Periodic tasks; each one only picks up rows the database says are still to do, so a missed or
+# doubled tick does no harm.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "send-pending-invitations": {
+        "task": "patients.send_pending_invitations",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
 
 # Logging --------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO") or "INFO"

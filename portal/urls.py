@@ -10,6 +10,7 @@ admin.site.index_title = "Your clinic"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("patients.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("exercises/", include("exercises.urls")),
     path("admin/", admin.site.urls),

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +50,116 @@ def collected_static_files() -> None:
     from django.core.management import call_command
 
     call_command("collectstatic", "--noinput", verbosity=0)
+
+
+@pytest.fixture
+def library(db: None) -> None:
+    """The shipped exercise library, loaded as `make run` loads it."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command("import_library", shipped=True, stdout=io.StringIO())
+
+
+@pytest.fixture
+def clinic_people(db: None):
+    """Three people for every permission test: the owner (a therapist of clinic A with a
+    patient), a colleague of the same clinic, an outsider (a therapist of clinic B, with a
+    patient of their own)."""
+    from types import SimpleNamespace
+
+    from tests.factories import ClinicFactory, PatientFactory, TherapistFactory
+
+    clinic_a, clinic_b = ClinicFactory(name="Clinic A"), ClinicFactory(name="Clinic B")
+    owner = TherapistFactory(clinic=clinic_a, user__email="owner@a.example")
+    colleague = TherapistFactory(clinic=clinic_a, user__email="colleague@a.example")
+    outsider = TherapistFactory(clinic=clinic_b, user__email="outsider@b.example")
+    patient_a = PatientFactory(primary_therapist=owner, user__email="patient@a.example")
+    patient_b = PatientFactory(primary_therapist=outsider, user__email="patient@b.example")
+    return SimpleNamespace(
+        clinic_a=clinic_a,
+        clinic_b=clinic_b,
+        owner=owner,
+        colleague=colleague,
+        outsider=outsider,
+        patient_a=patient_a,
+        patient_b=patient_b,
+    )
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    # PBKDF2's deliberate slowness protects real passwords; in tests it only costs minutes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Debian's Chromium, driven by Playwright (no browser download). One per test: Playwright's
+    event loop must be gone before the test database is flushed."""
+    if not os.path.exists(CHROMIUM):
+        message = "browser tests need Chromium: apt-get install chromium, or set CHROMIUM_PATH"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are
+    # still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browser_page_factory(browser):
+    """New pages in fresh browser contexts (no shared cookies), closed after the test."""
+    contexts = []
+
+    def new_page(width: int = 1280, height: int = 900):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    from tests.processes import ARTIFACTS
+
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def live_site(live_server, settings):
+    """The live server, with static files found where they lie (the test server's static
+    handler cannot serve the hashed names that the production storage writes into pages)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    yield live_server
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # The test server's request threads are daemons and can leave a PostgreSQL session
+        # behind, which would stop the test database from being dropped at the end of the run.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )

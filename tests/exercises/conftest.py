@@ -2,8 +2,6 @@
 # tests/conftest.py has chosen the database and set Django up.
 from __future__ import annotations
 
-import pytest
-
 
 def library_snapshot() -> dict[str, list[dict[str, object]]]:
     """Every row of the library, as stored: a change anywhere changes the snapshot."""
@@ -20,12 +18,3 @@ def library_snapshot() -> dict[str, list[dict[str, object]]]:
         model.__name__: list(model.objects.order_by("pk").values())
         for model in (Source, Exercise, ProgramTemplate, ProgramItem, EducationCard, Citation)
     }
-
-
-@pytest.fixture
-def shipped_library(db: None) -> None:
-    import io
-
-    from django.core.management import call_command
-
-    call_command("import_library", shipped=True, stdout=io.StringIO())

@@ -57,7 +57,7 @@ def test_the_shipped_file_is_valid_for_the_schema() -> None:
 
 @pytest.mark.django_db
 def test_export_then_import_into_an_empty_database_then_export_gives_the_same_document(
-    shipped_library: None, tmp_path: Path
+    library: None, tmp_path: Path
 ) -> None:
     first = export()
     Draft202012Validator(library_schema()).validate(first)
@@ -82,7 +82,7 @@ def test_importing_the_same_document_twice_changes_nothing(tmp_path: Path) -> No
 
 
 @pytest.mark.django_db
-def test_an_import_updates_by_slug(shipped_library: None, tmp_path: Path) -> None:
+def test_an_import_updates_by_slug(library: None, tmp_path: Path) -> None:
     clinic_library = export()
     for kind in ("exercises", "programs", "education"):
         clinic_library[kind] = []
@@ -107,9 +107,7 @@ def test_an_import_updates_by_slug(shipped_library: None, tmp_path: Path) -> Non
 
 
 @pytest.mark.django_db
-def test_a_clinic_import_cannot_rewrite_the_shipped_library(
-    shipped_library: None, tmp_path: Path
-) -> None:
+def test_a_clinic_import_cannot_rewrite_the_library(library: None, tmp_path: Path) -> None:
     document = export()
     document["exercises"][0]["dosage"]["reps"] = 99
     before = library_snapshot()
@@ -217,7 +215,7 @@ MALFORMED: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
 @pytest.mark.django_db
 @pytest.mark.parametrize(("label", "damage", "message"), MALFORMED, ids=[m[0] for m in MALFORMED])
 def test_a_malformed_document_is_refused_with_the_offending_path_and_nothing_is_written(
-    shipped_library: None,
+    library: None,
     tmp_path: Path,
     label: str,
     damage: Callable[[dict[str, Any]], None],
@@ -266,9 +264,7 @@ def test_import_of_a_missing_file_says_so() -> None:
 
 
 @pytest.mark.django_db
-def test_export_writes_a_file_and_refuses_a_missing_folder(
-    shipped_library: None, tmp_path: Path
-) -> None:
+def test_export_writes_a_file_and_refuses_a_missing_folder(library: None, tmp_path: Path) -> None:
     target = tmp_path / "backup.json"
     call_command("export_library", output=str(target), stderr=io.StringIO())
     assert json.loads(target.read_text(encoding="utf-8")) == export()

@@ -33,7 +33,7 @@ def admin_url(model: type, view: str, *args: object) -> str:
 
 @pytest.mark.django_db
 def test_admin_lists_and_pages_render_for_the_whole_library(
-    shipped_library: None, superuser_client: Client
+    library: None, superuser_client: Client
 ) -> None:
     for model in ADMIN_MODELS:
         listing = superuser_client.get(admin_url(model, "changelist"))
@@ -46,7 +46,7 @@ def test_admin_lists_and_pages_render_for_the_whole_library(
 
 
 @pytest.mark.django_db
-def test_exercise_admin_search_and_filters(shipped_library: None, superuser_client: Client) -> None:
+def test_exercise_admin_search_and_filters(library: None, superuser_client: Client) -> None:
     url = admin_url(Exercise, "changelist")
     found = superuser_client.get(url, {"q": "plank"}).content.decode()
     assert "Front plank" in found and "Side plank" in found and "Glute bridge" not in found
@@ -60,9 +60,7 @@ def test_exercise_admin_search_and_filters(shipped_library: None, superuser_clie
 
 
 @pytest.mark.django_db
-def test_shipped_items_are_read_only_in_the_admin(
-    shipped_library: None, superuser_client: Client
-) -> None:
+def test_shipped_items_are_read_only_in_the_admin(library: None, superuser_client: Client) -> None:
     bridge = Exercise.objects.get(slug="glute-bridge")
     response = superuser_client.post(
         admin_url(Exercise, "change", bridge.pk), {"name": "Changed", "reps": 99}
@@ -98,7 +96,7 @@ def exercise_form(**overrides: object) -> dict[str, object]:
 
 @pytest.mark.django_db
 def test_a_clinic_adds_its_own_exercise_beside_the_shipped_ones(
-    shipped_library: None, superuser_client: Client
+    library: None, superuser_client: Client
 ) -> None:
     response = superuser_client.post(admin_url(Exercise, "add"), exercise_form())
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -126,7 +124,7 @@ def test_a_clinic_adds_its_own_exercise_beside_the_shipped_ones(
     ],
 )
 def test_bad_doses_and_missing_citations_are_refused_in_the_admin(
-    shipped_library: None, superuser_client: Client, overrides: dict[str, str], error: str
+    library: None, superuser_client: Client, overrides: dict[str, str], error: str
 ) -> None:
     before = Exercise.objects.count()
     response = superuser_client.post(admin_url(Exercise, "add"), exercise_form(**overrides))
@@ -137,7 +135,7 @@ def test_bad_doses_and_missing_citations_are_refused_in_the_admin(
 
 @pytest.mark.django_db
 def test_every_exercise_page_shows_dose_steps_and_the_documents_quotes(
-    shipped_library: None, patient_client: Client
+    library: None, patient_client: Client
 ) -> None:
     for exercise in Exercise.objects.prefetch_related("citations__source"):
         page = patient_client.get(reverse("exercises:detail", args=[exercise.slug]))
@@ -153,7 +151,7 @@ def test_every_exercise_page_shows_dose_steps_and_the_documents_quotes(
 
 @pytest.mark.django_db
 def test_the_glute_bridge_page_reads_as_a_patient_needs_it(
-    shipped_library: None, patient_client: Client
+    library: None, patient_client: Client
 ) -> None:
     html = patient_client.get("/exercises/glute-bridge/").content.decode()
     assert "Hold 10 s, 15 times, every day" in html
@@ -163,9 +161,7 @@ def test_the_glute_bridge_page_reads_as_a_patient_needs_it(
 
 
 @pytest.mark.django_db
-def test_library_index_and_education_cards_render(
-    shipped_library: None, patient_client: Client
-) -> None:
+def test_library_index_and_education_cards_render(library: None, patient_client: Client) -> None:
     index = patient_client.get("/exercises/").content.decode()
     for exercise in Exercise.objects.all():
         assert escape(exercise.name) in index
@@ -177,7 +173,7 @@ def test_library_index_and_education_cards_render(
 
 @pytest.mark.django_db
 def test_library_pages_need_a_login_and_unknown_slugs_are_404(
-    shipped_library: None, client: Client
+    library: None, client: Client
 ) -> None:
     for url in ("/exercises/", "/exercises/glute-bridge/", "/exercises/learn/hydration/"):
         response = client.get(url)

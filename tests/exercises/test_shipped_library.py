@@ -141,7 +141,7 @@ def test_the_spinal_health_protocol_has_the_documents_doses() -> None:
 
 
 @pytest.mark.django_db
-def test_shipped_library_loads_with_a_citation_on_everything(shipped_library: None) -> None:
+def test_library_loads_with_a_citation_on_everything(library: None) -> None:
     from exercises.models import EducationCard, Exercise, ProgramTemplate
 
     for model in (Exercise, ProgramTemplate, EducationCard):

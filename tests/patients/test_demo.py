@@ -7,7 +7,7 @@ from patients.models import Clinic, Patient, Therapist, User
 
 @pytest.mark.django_db
 @override_settings(DEBUG=True)
-def test_demo_clinic_is_created_once_however_often_it_runs() -> None:
+def test_demo_clinic_is_created_once_however_often_it_runs(library: None) -> None:
     call_command("seed_demo")
     call_command("seed_demo")
     assert Clinic.objects.count() == 1
@@ -18,6 +18,10 @@ def test_demo_clinic_is_created_once_however_often_it_runs() -> None:
     assert therapist.user.is_staff
     assert therapist.user.check_password("demo-therapist")
     assert all(p.primary_therapist == therapist for p in Patient.objects.all())
+    assert therapist.user.groups.get().name == "Therapists"
+    alex = Patient.objects.get(user__email="alex@demo.clinic")
+    assert alex.prescriptions.get().title == "Glute bridge programme"
+    assert not Patient.objects.get(user__email="sam@demo.clinic").prescriptions.exists()
 
 
 @pytest.mark.django_db

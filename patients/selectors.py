@@ -1,0 +1,271 @@
+"""Reads that decide who may see what, and the figures the therapist's screens show.
+
+Every query for patient data starts from one of the `*_visible_to(user)` functions: a therapist or
+clinic admin sees their own clinic, a superuser everything, anyone else nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
+
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from patients.models import (
+    CheckOff,
+    Clinic,
+    PainReport,
+    Patient,
+    PrescribedExercise,
+    Prescription,
+    Therapist,
+)
+
+if TYPE_CHECKING:
+    from patients.models import User
+
+M = TypeVar("M", bound=Model)
+
+ADHERENCE_DAYS = 7
+HISTORY_DAYS = 84  # twelve weeks
+
+
+def staff_clinic_id(user: User) -> int | None:
+    """The clinic a staff member works at; None for a superuser (all clinics) and for anyone
+    else too, so callers must check `is_superuser` first (see `scope_to_clinic`)."""
+    therapist = getattr(user, "therapist", None)
+    return therapist.clinic_id if therapist is not None else None
+
+
+def scope_to_clinic(queryset: QuerySet[M], user: User, clinic_lookup: str) -> QuerySet[M]:
+    """The rows of `queryset` the user may see; `clinic_lookup` leads from the row to its clinic
+    ("clinic", "patient__clinic", "pk" for clinics themselves…)."""
+    if not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    clinic_id = staff_clinic_id(user)
+    if clinic_id is None:
+        return queryset.none()
+    return queryset.filter(**{clinic_lookup: clinic_id})
+
+
+def clinics_visible_to(user: User) -> QuerySet[Clinic]:
+    return scope_to_clinic(Clinic.objects.all(), user, "pk")
+
+
+def therapists_visible_to(user: User) -> QuerySet[Therapist]:
+    return scope_to_clinic(Therapist.objects.select_related("user", "clinic"), user, "clinic")
+
+
+def patients_visible_to(user: User) -> QuerySet[Patient]:
+    return scope_to_clinic(Patient.objects.select_related("user", "clinic"), user, "clinic")
+
+
+def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:
+    return scope_to_clinic(
+        Prescription.objects.select_related("patient__user", "therapist__user"),
+        user,
+        "patient__clinic",
+    )
+
+
+def patient_get_for_user(*, user: User, pk: object) -> Patient:
+    return get_object_or_404(patients_visible_to(user), pk=pk)
+
+
+def prescription_get_for_user(*, user: User, pk: object) -> Prescription:
+    return get_object_or_404(prescriptions_visible_to(user), pk=pk)
+
+
+def prescriptions_with_exercises(queryset: QuerySet[Prescription]) -> QuerySet[Prescription]:
+    exercises = PrescribedExercise.objects.select_related("exercise").order_by("order", "id")
+    return queryset.prefetch_related(Prefetch("exercises", queryset=exercises))
+
+
+# Adherence, pain and the next reminder ------------------------------------------------------
+
+
+@dataclass
+class PatientOverview:
+    """What the patient list shows for one patient."""
+
+    expected: int = 0
+    done: int = 0
+    next_reminder: datetime | None = None
+    reminders_enabled: bool = True
+
+    @property
+    def adherence(self) -> float | None:
+        if not self.expected:
+            return None
+        return min(self.done, self.expected) / self.expected
+
+
+def adherence_window(patient: Patient, now: datetime) -> tuple[date, date]:
+    """The last seven full local days: today is not over, so it does not count yet."""
+    today = patient.local_today(now)
+    return today - timedelta(days=ADHERENCE_DAYS), today - timedelta(days=1)
+
+
+def session_times(prescription: Prescription, patient: Patient, day: date) -> list[datetime]:
+    """When each session's reminder is due that local day (aware, in the patient's zone).
+
+    Sessions after the first follow every three hours, so three sessions at 08:00 are reminded
+    at 08:00, 11:00 and 14:00; a session that would fall after midnight is dropped.
+    """
+    first = patient.preferred_reminder_time or prescription.reminder_time
+    base = datetime.combine(day, first)
+    times = []
+    for session in range(prescription.sessions_per_day):
+        naive = base + timedelta(hours=3 * session)
+        if naive.date() != day:
+            break
+        times.append(local_datetime(naive, patient))
+    return times
+
+
+def local_datetime(naive: datetime, patient: Patient) -> datetime:
+    """A local wall-clock time as an aware datetime: a time the clock skips on a spring-forward
+    day becomes the first minute that exists after it; a time that comes twice on a fall-back
+    day is its first occurrence."""
+    zone = patient.zone
+    candidate = naive
+    while True:
+        aware = candidate.replace(tzinfo=zone, fold=0)
+        if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == candidate:
+            return aware
+        candidate += timedelta(minutes=1)
+
+
+def next_reminder(
+    prescriptions: list[Prescription], patient: Patient, now: datetime
+) -> datetime | None:
+    if not patient.reminders_enabled:
+        return None
+    today = patient.local_today(now)
+    for offset in range(0, 15):
+        day = today + timedelta(days=offset)
+        candidates = [
+            moment
+            for prescription in prescriptions
+            if prescription.is_due_on(day)
+            for moment in session_times(prescription, patient, day)
+            if moment > now and not patient.in_quiet_hours(moment.timetz().replace(tzinfo=None))
+        ]
+        if candidates:
+            return min(candidates)
+    return None
+
+
+def patient_overviews(
+    patients: list[Patient], now: datetime | None = None, *, with_next_reminder: bool = True
+) -> dict[int, PatientOverview]:
+    """Adherence over the last seven days and the next reminder, for many patients at once:
+    two queries, whatever the number of patients."""
+    now = now or timezone.now()
+    ids = [patient.pk for patient in patients]
+    prescriptions_by_patient: dict[int, list[Prescription]] = defaultdict(list)
+    for prescription in Prescription.objects.filter(patient_id__in=ids).annotate(
+        exercise_count=Count("exercises")
+    ):
+        prescriptions_by_patient[prescription.patient_id].append(prescription)
+
+    windows = {patient.pk: adherence_window(patient, now) for patient in patients}
+    first_day = min((window[0] for window in windows.values()), default=None)
+    done_by_patient_day: dict[int, dict[date, int]] = defaultdict(dict)
+    if first_day is not None:
+        rows = (
+            CheckOff.objects.filter(patient_id__in=ids, local_date__gte=first_day)
+            .values("patient_id", "local_date")
+            .annotate(done=Count("id"))
+        )
+        for row in rows:
+            done_by_patient_day[row["patient_id"]][row["local_date"]] = row["done"]
+
+    overviews: dict[int, PatientOverview] = {}
+    for patient in patients:
+        first, last = windows[patient.pk]
+        overview = PatientOverview(reminders_enabled=patient.reminders_enabled)
+        prescriptions = prescriptions_by_patient[patient.pk]
+        for prescription in prescriptions:
+            per_day = prescription.exercise_count * prescription.sessions_per_day  # type: ignore[attr-defined]
+            overview.expected += per_day * len(prescription.due_days(first, last))
+        overview.done = sum(
+            count for day, count in done_by_patient_day[patient.pk].items() if first <= day <= last
+        )
+        if with_next_reminder:
+            overview.next_reminder = next_reminder(prescriptions, patient, now)
+        overviews[patient.pk] = overview
+    return overviews
+
+
+@dataclass
+class DayAdherence:
+    day: date
+    expected: int
+    done: int
+
+    @property
+    def share(self) -> float | None:
+        return None if not self.expected else min(self.done, self.expected) / self.expected
+
+
+@dataclass
+class PatientHistory:
+    first_day: date
+    last_day: date
+    days: list[DayAdherence] = field(default_factory=list)
+    pain_reports: list[PainReport] = field(default_factory=list)
+
+    @property
+    def streak(self) -> int:
+        """Due days in a row, back from the latest, on which everything was done (today counts
+        once it is complete, and does not break the streak while it is still under way)."""
+        count = 0
+        for position, entry in enumerate(reversed(self.days)):
+            if not entry.expected:
+                continue
+            if entry.done >= entry.expected:
+                count += 1
+            elif position == 0:
+                continue
+            else:
+                break
+        return count
+
+
+def patient_history(patient: Patient, now: datetime | None = None) -> PatientHistory:
+    """Twelve weeks of adherence, one entry a day, and the pain reports of the same weeks."""
+    now = now or timezone.now()
+    last = patient.local_today(now)
+    first = last - timedelta(days=HISTORY_DAYS - 1)
+    prescriptions = list(
+        Prescription.objects.filter(patient=patient)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        .annotate(exercise_count=Count("exercises"))
+    )
+    done: dict[date, int] = defaultdict(int)
+    for row in (
+        CheckOff.objects.filter(patient=patient, local_date__gte=first)
+        .values("local_date")
+        .annotate(done=Count("id"))
+    ):
+        done[row["local_date"]] = row["done"]
+    history = PatientHistory(first_day=first, last_day=last)
+    for offset in range(HISTORY_DAYS):
+        day = first + timedelta(days=offset)
+        expected = sum(
+            p.exercise_count * p.sessions_per_day  # type: ignore[attr-defined]
+            for p in prescriptions
+            if p.is_due_on(day)
+        )
+        history.days.append(DayAdherence(day, expected, done[day]))
+    history.pain_reports = list(
+        PainReport.objects.filter(patient=patient, local_date__gte=first).order_by("created_at")
+    )
+    return history

@@ -1,0 +1,82 @@
+"""Factories for the portal's people and plans. Import inside tests (Django must be set up)."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+import factory
+from django.utils import timezone
+
+from patients.models import Clinic, Patient, PrescribedExercise, Prescription, Therapist, User
+from patients.services import therapist_groups_sync
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.PostGenerationMethodCall("set_password", "a-strong-passphrase")
+
+    @factory.post_generation
+    def saved(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            self.save()
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    time_zone = "Europe/London"
+
+
+class TherapistFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Therapist
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory, is_staff=True)
+    clinic = factory.SubFactory(ClinicFactory)
+    role = Therapist.Role.THERAPIST
+
+    @factory.post_generation
+    def groups(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            therapist_groups_sync(therapist=self)
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    user = factory.SubFactory(UserFactory)
+    primary_therapist = factory.SubFactory(TherapistFactory)
+    clinic = factory.LazyAttribute(lambda patient: patient.primary_therapist.clinic)
+    time_zone = "Europe/London"
+    pain_baseline = 4
+
+
+class PrescriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Prescription
+
+    patient = factory.SubFactory(PatientFactory)
+    therapist = factory.LazyAttribute(lambda p: p.patient.primary_therapist)
+    title = "Home programme"
+    start_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
+    reminder_time = time(18, 0)
+
+
+class PrescribedExerciseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PrescribedExercise
+
+    prescription = factory.SubFactory(PrescriptionFactory)
+    # exercise: pass one from the library (the `library` fixture loads it)
+    order = factory.Sequence(lambda n: n + 1)
+    reps = 10
