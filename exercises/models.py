@@ -69,6 +69,10 @@ class Dosage(models.Model):
     def dosage_in_words(self) -> str:
         return dosage_in_words(self.dosage())
 
+    def dosage_in_words_short(self) -> str:
+        """For a card on a phone: "Hold 30 s · each side · 3 times"."""
+        return dosage_in_words(self.dosage(), separator=" · ")
+
 
 class Exercise(Dosage):
     class Category(models.TextChoices):

@@ -476,7 +476,9 @@ class PatientAdmin(ClinicScoped):
             "reminder_time": first.preferred_reminder_time
             or AssignProgrammeForm.base_fields["reminder_time"].initial,
         }
-        form = AssignProgrammeForm(request.POST or None, initial=initial)
+        form = AssignProgrammeForm(
+            request.POST if request.method == "POST" else None, initial=initial
+        )
         plan = []
         if request.method == "POST" and form.is_valid():
             template = form.cleaned_data["template"]

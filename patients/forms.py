@@ -3,6 +3,9 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
+from crispy_forms.bootstrap import InlineRadios
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
@@ -12,6 +15,8 @@ from exercises.models import ProgramTemplate
 from patients.models import (
     EVERY_DAY,
     WEEKDAYS,
+    CheckOff,
+    PainReport,
     Patient,
     Prescription,
     Therapist,
@@ -175,3 +180,127 @@ class AssignProgrammeForm(forms.Form):
     @property
     def days_mask(self) -> int:
         return mask_from_days(self.cleaned_data["days"])
+
+
+# The patient site ---------------------------------------------------------------------------
+
+NPRS_CHOICES = [(str(score), str(score)) for score in range(11)]
+NPRS_MESSAGE = "Choose a whole number from 0 (no pain) to 10 (worst pain imaginable)."
+
+
+class PainReportForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label="How much does your back hurt right now?",
+        help_text="0 is no pain, 10 the worst pain you can imagine.",
+        choices=NPRS_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": NPRS_MESSAGE, "invalid_choice": NPRS_MESSAGE},
+    )
+    moment = forms.ChoiceField(
+        label="When?",
+        choices=PainReport.Moment.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Tell us when you feel it."},
+    )
+    qualities = forms.MultipleChoiceField(
+        label="What does it feel like?",
+        choices=PainReport.Quality.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    severe_spasm = forms.BooleanField(
+        label="The spasm is severe: it stops me bending or turning",
+        required=False,
+    )
+    note = forms.CharField(
+        label="Anything else your therapist should know?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            InlineRadios("score"),
+            "moment",
+            "qualities",
+            "severe_spasm",
+            "note",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("severe_spasm") and PainReport.Quality.SPASM not in cleaned.get(
+            "qualities", []
+        ):
+            cleaned["qualities"] = [*cleaned.get("qualities", []), PainReport.Quality.SPASM]
+        return cleaned
+
+
+class CheckOffRatingForm(forms.Form):
+    difficulty = forms.ChoiceField(
+        label="How hard was it?",
+        choices=CheckOff.Difficulty.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    pain_during = forms.TypedChoiceField(
+        label="Pain during it (0–10)",
+        choices=[("", "—"), *NPRS_CHOICES],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": NPRS_MESSAGE},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not cleaned.get("difficulty") and cleaned.get("pain_during") is None and not self.errors:
+            raise ValidationError("Choose how hard it was, or your pain during it.")
+        return cleaned
+
+
+class PatientSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = [
+            "reminders_enabled",
+            "preferred_reminder_time",
+            "quiet_hours_start",
+            "quiet_hours_end",
+            "time_zone",
+        ]
+        labels = {
+            "reminders_enabled": "Email me when my exercises are due",
+            "preferred_reminder_time": "Remind me at",
+            "quiet_hours_start": "No reminders from",
+            "quiet_hours_end": "until",
+            "time_zone": "My time zone",
+        }
+        help_texts = {
+            "preferred_reminder_time": "Leave empty for the time your therapist set.",
+            "quiet_hours_start": "For example 22:00 to 07:00: nothing arrives in between.",
+            "quiet_hours_end": "",
+        }
+        widgets = {
+            name: forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+            for name in ("preferred_reminder_time", "quiet_hours_start", "quiet_hours_end")
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "reminders_enabled",
+            "preferred_reminder_time",
+            Row(
+                Column("quiet_hours_start", css_class="col-6"),
+                Column("quiet_hours_end", css_class="col-6"),
+            ),
+            "time_zone",
+        )

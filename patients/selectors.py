@@ -269,3 +269,100 @@ def patient_history(patient: Patient, now: datetime | None = None) -> PatientHis
         PainReport.objects.filter(patient=patient, local_date__gte=first).order_by("created_at")
     )
     return history
+
+
+# The patient's own pages ---------------------------------------------------------------------
+
+
+def patient_for_user(user: User) -> Patient | None:
+    """The patient record of a logged-in person, or None (a therapist, an administrator)."""
+    if not user.is_authenticated:
+        return None
+    try:
+        return Patient.objects.select_related("user").get(user=user)
+    except Patient.DoesNotExist:
+        return None
+
+
+@dataclass
+class TodayCard:
+    """One exercise on the patient's Today page."""
+
+    item: PrescribedExercise
+    prescription: Prescription
+    check_offs: list[CheckOff]
+
+    @property
+    def sessions(self) -> int:
+        return self.prescription.sessions_per_day
+
+    @property
+    def done(self) -> bool:
+        return len(self.check_offs) >= self.sessions
+
+    @property
+    def next_session(self) -> int:
+        done = {check_off.session for check_off in self.check_offs}
+        return next((s for s in range(1, self.sessions + 1) if s not in done), self.sessions)
+
+    @property
+    def latest_check_off(self) -> CheckOff | None:
+        return max(self.check_offs, key=lambda c: c.session, default=None)
+
+
+def today_cards(patient: Patient, now: datetime | None = None) -> tuple[date, list[TodayCard]]:
+    """The exercises due on the patient's own date, with today's check-offs: three queries,
+    however many exercises."""
+    today = patient.local_today(now or timezone.now())
+    prescriptions = [
+        prescription
+        for prescription in prescriptions_with_exercises(
+            Prescription.objects.filter(
+                patient=patient, status=Prescription.Status.ACTIVE, start_date__lte=today
+            ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        )
+        if prescription.is_due_on(today)
+    ]
+    check_offs: dict[int, list[CheckOff]] = defaultdict(list)
+    for check_off in CheckOff.objects.filter(patient=patient, local_date=today):
+        check_offs[check_off.prescribed_exercise_id].append(check_off)
+    cards = [
+        TodayCard(item=item, prescription=prescription, check_offs=check_offs[item.pk])
+        for prescription in prescriptions
+        for item in prescription.exercises.all()
+    ]
+    return today, cards
+
+
+def today_card(
+    patient: Patient, item: PrescribedExercise, now: datetime | None = None
+) -> TodayCard:
+    today = patient.local_today(now or timezone.now())
+    return TodayCard(
+        item=item,
+        prescription=item.prescription,
+        check_offs=list(CheckOff.objects.filter(prescribed_exercise=item, local_date=today)),
+    )
+
+
+def prescribed_exercise_get_for_patient(*, patient: Patient, pk: object) -> PrescribedExercise:
+    """One of the patient's own prescribed exercises, or 404."""
+    return get_object_or_404(
+        PrescribedExercise.objects.select_related("exercise", "prescription"),
+        pk=pk,
+        prescription__patient=patient,
+    )
+
+
+def check_off_get_for_patient(*, patient: Patient, pk: object) -> CheckOff:
+    return get_object_or_404(
+        CheckOff.objects.select_related(
+            "prescribed_exercise__exercise", "prescribed_exercise__prescription"
+        ),
+        pk=pk,
+        patient=patient,
+    )
+
+
+def pain_report_get_for_patient(*, patient: Patient, pk: object) -> PainReport:
+    return get_object_or_404(PainReport.objects.all(), pk=pk, patient=patient)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,8 +24,10 @@ from exercises.models import ProgramTemplate
 from exercises.selectors import programs_with_items
 from patients.models import (
     Alert,
+    CheckOff,
     Clinic,
     Invitation,
+    PainReport,
     Patient,
     PrescribedExercise,
     Prescription,
@@ -373,3 +375,164 @@ def demo_clinic_ensure() -> tuple[Clinic, list[DemoLogin]]:
                 days_mask=0b1111111,
             )
     return clinic, [DEMO_THERAPIST, *DEMO_PATIENTS]
+
+
+# The patient's own actions ----------------------------------------------------------------
+
+
+class ActionRefused(Exception):
+    """A patient's action that cannot be done; the message says why, in their words."""
+
+
+def check_off_record(
+    *,
+    patient: Patient,
+    prescribed_exercise: PrescribedExercise,
+    session: int | None = None,
+    now: datetime | None = None,
+) -> tuple[CheckOff, bool]:
+    """Check an exercise off for today's next undone session (or `session`).
+
+    Safe to repeat: a double tap, a second tab or a retried request finds the check-off the
+    first one made (one row per exercise, day and session, enforced by the database).
+    """
+    now = now or timezone.now()
+    today = patient.local_today(now)
+    prescription = prescribed_exercise.prescription
+    if prescription.patient_id != patient.pk:
+        raise ActionRefused("This exercise is not in your programme.")
+    if not prescription.is_due_on(today):
+        raise ActionRefused("This exercise is not due today.")
+    done = set(
+        CheckOff.objects.filter(
+            prescribed_exercise=prescribed_exercise, local_date=today
+        ).values_list("session", flat=True)
+    )
+    if session is None:
+        remaining = [s for s in range(1, prescription.sessions_per_day + 1) if s not in done]
+        if not remaining:
+            existing = CheckOff.objects.get(
+                prescribed_exercise=prescribed_exercise, local_date=today, session=max(done)
+            )
+            return existing, False
+        session = remaining[0]
+    elif not 1 <= session <= prescription.sessions_per_day:
+        raise ActionRefused("That session is not part of today's programme.")
+    try:
+        with transaction.atomic():
+            check_off = CheckOff.objects.create(
+                patient=patient,
+                prescribed_exercise=prescribed_exercise,
+                local_date=today,
+                session=session,
+                created_at=now,
+            )
+    except IntegrityError:
+        existing = CheckOff.objects.get(
+            prescribed_exercise=prescribed_exercise, local_date=today, session=session
+        )
+        return existing, False
+    return check_off, True
+
+
+def _own_check_off_of_today(*, patient: Patient, check_off: CheckOff, now: datetime) -> None:
+    if check_off.patient_id != patient.pk:
+        raise ActionRefused("This check-off is not yours.")
+    if check_off.local_date != patient.local_today(now):
+        raise ActionRefused("Only today's check-offs can be changed.")
+
+
+def check_off_undo(*, patient: Patient, check_off: CheckOff, now: datetime | None = None) -> None:
+    _own_check_off_of_today(patient=patient, check_off=check_off, now=now or timezone.now())
+    check_off.delete()
+
+
+def check_off_rate(
+    *,
+    patient: Patient,
+    check_off: CheckOff,
+    difficulty: str,
+    pain_during: int | None,
+    now: datetime | None = None,
+) -> CheckOff:
+    _own_check_off_of_today(patient=patient, check_off=check_off, now=now or timezone.now())
+    check_off.difficulty = difficulty
+    check_off.pain_during = pain_during
+    check_off.full_clean()
+    check_off.save(update_fields=["difficulty", "pain_during"])
+    return check_off
+
+
+RED_FLAG_QUALITIES = {PainReport.Quality.RADIATING, PainReport.Quality.TINGLING}
+HIGH_PAIN = 7
+MEANINGFUL_RISE = 2  # points on the NPRS: the clinically meaningful change for low back pain
+
+
+def pain_report_guidance(report: PainReport) -> list[str]:
+    """Which of the documents' safety cards apply to this report (education card slugs)."""
+    slugs = []
+    if RED_FLAG_QUALITIES & set(report.qualities):
+        slugs.append("stop-radiating-pain")
+    if report.severe_spasm:
+        slugs.append("stop-severe-spasm")
+    if report.moment == PainReport.Moment.RUNNING and report.score > 0:
+        slugs.append("stop-pain-while-running")
+    return slugs
+
+
+def alert_raise(
+    *, patient: Patient, cause: str, pain_report: PainReport | None = None
+) -> Alert | None:
+    """One open alert per cause and patient: a second cause of the same kind joins the first
+    (the database's partial unique constraint decides, also between concurrent requests)."""
+    try:
+        with transaction.atomic():
+            return Alert.objects.create(patient=patient, cause=cause, pain_report=pain_report)
+    except IntegrityError:
+        return None
+
+
+@transaction.atomic
+def pain_report_create(
+    *,
+    patient: Patient,
+    score: int,
+    moment: str,
+    qualities: list[str],
+    severe_spasm: bool = False,
+    note: str = "",
+    now: datetime | None = None,
+) -> PainReport:
+    now = now or timezone.now()
+    report = PainReport(
+        patient=patient,
+        created_at=now,
+        local_date=patient.local_today(now),
+        score=score,
+        moment=moment,
+        qualities=sorted(set(qualities)),
+        severe_spasm=severe_spasm,
+        note=note.strip(),
+    )
+    report.red_flag = bool(pain_report_guidance(report))
+    report.full_clean()
+    report.save()
+    # The alerts are rows in the same transaction as the report; the worker emails them.
+    if report.red_flag:
+        alert_raise(patient=patient, cause=Alert.Cause.RED_FLAG, pain_report=report)
+    if report.score >= HIGH_PAIN:
+        alert_raise(patient=patient, cause=Alert.Cause.HIGH_PAIN, pain_report=report)
+    if (
+        patient.pain_baseline is not None
+        and report.score >= patient.pain_baseline + MEANINGFUL_RISE
+    ):
+        alert_raise(patient=patient, cause=Alert.Cause.PAIN_RISING, pain_report=report)
+    return report
+
+
+def patient_settings_update(*, patient: Patient, **fields: Any) -> Patient:
+    for name, value in fields.items():
+        setattr(patient, name, value)
+    patient.full_clean()
+    patient.save(update_fields=list(fields))
+    return patient

@@ -3,6 +3,23 @@ from django.urls import path
 from patients import views
 
 urlpatterns = [
+    path("today/", views.today, name="today"),
+    path("today/exercises/<int:item_id>/check-off/", views.check_off, name="check_off"),
+    path(
+        "today/check-offs/<int:check_off_id>/undo/",
+        views.check_off_undo_view,
+        name="check_off_undo",
+    ),
+    path(
+        "today/check-offs/<int:check_off_id>/rate/",
+        views.check_off_rate_view,
+        name="check_off_rate",
+    ),
+    path("pain/new/", views.pain_report_new, name="pain_report_new"),
+    path("pain/<int:report_id>/", views.pain_report_detail, name="pain_report"),
+    path("history/", views.history, name="history"),
+    path("programme/", views.handout, name="handout"),
+    path("settings/", views.settings_view, name="settings"),
     path(
         "accounts/invitation/<uidb64>/<token>/",
         views.InvitationAcceptView.as_view(),

@@ -1,5 +1,48 @@
+"""The patient site: Today, check-offs, pain reports, history, the printable programme, settings.
+
+Every view takes the patient from the logged-in user and reads only through the selectors that
+are limited to that patient: another patient's ids are a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from exercises.selectors import education_with_citations
+from patients import charts
+from patients.forms import CheckOffRatingForm, PainReportForm, PatientSettingsForm
+from patients.models import Patient, Prescription
+from patients.selectors import (
+    check_off_get_for_patient,
+    pain_report_get_for_patient,
+    patient_for_user,
+    patient_history,
+    prescribed_exercise_get_for_patient,
+    prescriptions_with_exercises,
+    today_card,
+    today_cards,
+)
+from patients.services import (
+    ActionRefused,
+    check_off_rate,
+    check_off_record,
+    check_off_undo,
+    pain_report_create,
+    pain_report_guidance,
+    patient_settings_update,
+)
+
+PatientView = Callable[..., HttpResponse]
+REFUSED = 422  # htmx swaps this status (see base.html's htmx-config) so the card says why
 
 
 class InvitationAcceptView(auth_views.PasswordResetConfirmView):
@@ -8,5 +51,189 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
 
     template_name = "registration/invitation_accept.html"
     post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
     success_url = reverse_lazy("home")
     reset_url_token = "choose-password"  # noqa: S105 (a URL segment, not a password)
+
+
+def patient_required(view: PatientView) -> PatientView:
+    """The view gets the logged-in patient; a therapist is sent to the admin instead."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        patient = patient_for_user(request.user)  # type: ignore[arg-type]
+        if patient is None:
+            if request.user.is_staff:
+                return redirect("admin:index")
+            return render(request, "patients/not_a_patient.html", status=403)
+        return view(request, patient, *args, **kwargs)
+
+    return wrapper
+
+
+def _card_response(
+    request: HttpRequest, patient: Patient, item: Any, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    card = today_card(patient, item)
+    return render(
+        request,
+        "patients/_today_card.html",
+        {"card": card, "error": error, "rating_form": CheckOffRatingForm()},
+        status=status,
+    )
+
+
+def _refused(request: HttpRequest, patient: Patient, item: Any, message: str) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        return _card_response(request, patient, item, error=message, status=REFUSED)
+    messages.error(request, message)
+    return redirect("today")
+
+
+@require_GET
+@patient_required
+def today(request: HttpRequest, patient: Patient) -> HttpResponse:
+    day, cards = today_cards(patient)
+    return render(
+        request,
+        "patients/today.html",
+        {
+            "patient": patient,
+            "day": day,
+            "cards": cards,
+            "done": sum(card.done for card in cards),
+            "rating_form": CheckOffRatingForm(),
+        },
+    )
+
+
+@require_POST
+@patient_required
+def check_off(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
+    item = prescribed_exercise_get_for_patient(patient=patient, pk=item_id)
+    raw_session = request.POST.get("session", "")
+    # The button names its session, so a double tap or a retried request repeats the same
+    # check-off instead of ticking the next session.
+    session = int(raw_session) if raw_session.isdigit() else None
+    try:
+        if raw_session and session is None:
+            raise ActionRefused("That session is not part of today's programme.")
+        check_off_record(patient=patient, prescribed_exercise=item, session=session)
+    except ActionRefused as refused:
+        return _refused(request, patient, item, str(refused))
+    if request.htmx:  # type: ignore[attr-defined]
+        return _card_response(request, patient, item)
+    messages.success(request, f"{item.exercise.name}: done. Well done!")
+    return redirect(f"{reverse_lazy('today')}#card-{item.pk}")
+
+
+@require_POST
+@patient_required
+def check_off_undo_view(request: HttpRequest, patient: Patient, check_off_id: int) -> HttpResponse:
+    record = check_off_get_for_patient(patient=patient, pk=check_off_id)
+    item = record.prescribed_exercise
+    try:
+        check_off_undo(patient=patient, check_off=record)
+    except ActionRefused as refused:
+        return _refused(request, patient, item, str(refused))
+    if request.htmx:  # type: ignore[attr-defined]
+        return _card_response(request, patient, item)
+    messages.info(request, f"{item.exercise.name}: check-off undone.")
+    return redirect("today")
+
+
+@require_POST
+@patient_required
+def check_off_rate_view(request: HttpRequest, patient: Patient, check_off_id: int) -> HttpResponse:
+    record = check_off_get_for_patient(patient=patient, pk=check_off_id)
+    item = record.prescribed_exercise
+    form = CheckOffRatingForm(request.POST)
+    if not form.is_valid():
+        message = " ".join(error for errors in form.errors.values() for error in errors)
+        return _refused(request, patient, item, message)
+    try:
+        check_off_rate(
+            patient=patient,
+            check_off=record,
+            difficulty=form.cleaned_data["difficulty"],
+            pain_during=form.cleaned_data["pain_during"],
+        )
+    except ActionRefused as refused:
+        return _refused(request, patient, item, str(refused))
+    if request.htmx:  # type: ignore[attr-defined]
+        return _card_response(request, patient, item)
+    messages.success(request, "Thanks: your therapist will see how it went.")
+    return redirect("today")
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def pain_report_new(request: HttpRequest, patient: Patient) -> HttpResponse:
+    form = PainReportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        report = pain_report_create(
+            patient=patient,
+            score=form.cleaned_data["score"],
+            moment=form.cleaned_data["moment"],
+            qualities=form.cleaned_data["qualities"],
+            severe_spasm=form.cleaned_data["severe_spasm"],
+            note=form.cleaned_data["note"],
+        )
+        return redirect("pain_report", report_id=report.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "patients/pain_form.html", {"form": form}, status=status)
+
+
+@require_GET
+@patient_required
+def pain_report_detail(request: HttpRequest, patient: Patient, report_id: int) -> HttpResponse:
+    report = pain_report_get_for_patient(patient=patient, pk=report_id)
+    slugs = pain_report_guidance(report)
+    cards = {card.slug: card for card in education_with_citations().filter(slug__in=slugs)}
+    guidance = [cards[slug] for slug in slugs if slug in cards]
+    return render(request, "patients/pain_report.html", {"report": report, "guidance": guidance})
+
+
+@require_GET
+@patient_required
+def history(request: HttpRequest, patient: Patient) -> HttpResponse:
+    record = patient_history(patient)
+    check_offs = patient.check_offs.select_related("prescribed_exercise__exercise").filter(
+        local_date__gte=record.first_day
+    )[:60]
+    return render(
+        request,
+        "patients/history.html",
+        {
+            "history": record,
+            "pain_chart": charts.pain_chart(record, patient.pain_baseline),
+            "adherence_calendar": charts.adherence_calendar(record),
+            "check_offs": check_offs,
+            "pain_reports": list(reversed(record.pain_reports))[:30],
+        },
+    )
+
+
+@require_GET
+@patient_required
+def handout(request: HttpRequest, patient: Patient) -> HttpResponse:
+    prescriptions = prescriptions_with_exercises(
+        Prescription.objects.filter(patient=patient, status=Prescription.Status.ACTIVE)
+    ).select_related("therapist__user")
+    return render(
+        request, "patients/handout.html", {"patient": patient, "prescriptions": prescriptions}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def settings_view(request: HttpRequest, patient: Patient) -> HttpResponse:
+    form = PatientSettingsForm(request.POST if request.method == "POST" else None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        patient_settings_update(
+            patient=patient, **{name: form.cleaned_data[name] for name in form.fields}
+        )
+        messages.success(request, "Your settings are saved.")
+        return redirect("settings")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "patients/settings.html", {"form": form}, status=status)

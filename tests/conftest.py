@@ -110,12 +110,17 @@ def browser(monkeypatch):
     # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are
     # still plain synchronous calls.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+        # While Playwright runs, the test's ORM calls get a database connection of their own
+        # (asgiref's context-local storage); close it here, where it is visible, or it would
+        # outlive the test and keep the test database from being dropped.
+        connections.close_all()
 
 
 @pytest.fixture
@@ -152,14 +157,4 @@ def live_site(live_server, settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    yield live_server
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        # The test server's request threads are daemons and can leave a PostgreSQL session
-        # behind, which would stop the test database from being dropped at the end of the run.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
+    return live_server
