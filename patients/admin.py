@@ -38,6 +38,7 @@ from patients.models import (
     Patient,
     PrescribedExercise,
     Prescription,
+    Reminder,
     Therapist,
     User,
 )
@@ -55,6 +56,7 @@ from patients.selectors import (
 from patients.services import (
     LARGE_PROGRAMME,
     alert_acknowledge,
+    outgoing_retry_now,
     prescription_create_from_template,
     prescription_record_version,
     prescription_set_status,
@@ -766,15 +768,15 @@ class PrescriptionAdmin(ClinicScoped):
 @admin.register(Alert)
 class AlertAdmin(ClinicScoped):
     clinic_lookup = "patient__clinic"
-    list_display = ["patient", "cause", "status", "created_at", "acknowledged_by"]
+    list_display = ["patient", "cause", "status", "created_at", "acknowledged_by", "delivery"]
     list_select_related = ["patient__user", "acknowledged_by"]
-    list_filter = ["status", "cause"]
+    list_filter = ["status", "cause", "delivery"]
     search_fields = [
         "patient__user__first_name",
         "patient__user__last_name",
         "patient__user__email",
     ]
-    actions = ["acknowledge"]
+    actions = ["acknowledge", "retry_now"]
     readonly_fields = [
         "patient",
         "cause",
@@ -782,11 +784,22 @@ class AlertAdmin(ClinicScoped):
         "created_at",
         "acknowledged_at",
         "acknowledged_by",
+        "delivery",
+        "attempts",
+        "sent_at",
+        "last_error",
     ]
     fields = [*readonly_fields, "status"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.action(description="Send the selected alerts' emails again now", permissions=["change"])
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
+        count = outgoing_retry_now(queryset=queryset)
+        self.message_user(
+            request, f"{count} email{'s' if count != 1 else ''} will go out within a minute."
+        )
 
     @admin.action(description="Acknowledge the selected alerts", permissions=["change"])
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
@@ -845,9 +858,9 @@ class CheckOffAdmin(ReadOnlyScoped):
 @admin.register(Invitation)
 class InvitationAdmin(ReadOnlyScoped):
     clinic_lookup = "user__patient__clinic"
-    list_display = ["user", "status", "attempts", "created_at", "sent_at"]
+    list_display = ["user", "delivery", "attempts", "created_at", "sent_at", "last_error"]
     list_select_related = ["user"]
-    list_filter = ["status"]
+    list_filter = ["delivery"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Invitation]:
         queryset = admin.ModelAdmin.get_queryset(self, request)
@@ -861,4 +874,57 @@ class InvitationAdmin(ReadOnlyScoped):
             )
             if clinic_id
             else queryset.none()
+        )
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ClinicScoped):
+    clinic_lookup = "patient__clinic"
+    list_display = [
+        "patient",
+        "local_date",
+        "session",
+        "kind",
+        "due_at",
+        "delivery",
+        "sent_at",
+        "attempts",
+    ]
+    list_select_related = ["patient__user"]
+    list_filter = ["delivery", "kind", "local_date"]
+    search_fields = [
+        "patient__user__first_name",
+        "patient__user__last_name",
+        "patient__user__email",
+    ]
+    date_hierarchy = "due_at"
+    actions = ["retry_now"]
+    readonly_fields = [
+        "prescription",
+        "patient",
+        "local_date",
+        "session",
+        "kind",
+        "due_at",
+        "created_at",
+        "delivery",
+        "attempts",
+        "next_attempt_at",
+        "enqueued_at",
+        "claimed_at",
+        "sent_at",
+        "last_error",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description="Send the selected reminders again now", permissions=["change"])
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
+        count = outgoing_retry_now(queryset=queryset)
+        self.message_user(
+            request, f"{count} reminder{'s' if count != 1 else ''} will go out within a minute."
         )

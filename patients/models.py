@@ -1,3 +1,4 @@
+import secrets
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
@@ -8,6 +9,12 @@ from django.db import models
 from django.utils import timezone
 
 from exercises.models import Dosage, Exercise, ProgramTemplate
+from patients.schedule import in_quiet_hours, is_due_on
+
+
+def new_reminder_token() -> str:
+    return secrets.token_urlsafe(32)
+
 
 TIME_ZONE_CHOICES = sorted((name, name) for name in zoneinfo.available_timezones())
 
@@ -141,6 +148,10 @@ class Patient(models.Model):
         help_text="Pain on the 0–10 numeric rating scale at the start of care.",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Opaque, random: the one-click "stop reminders" link carries it (signed), never an id.
+    reminder_token = models.CharField(
+        max_length=43, unique=True, default=new_reminder_token, editable=False
+    )
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
@@ -156,12 +167,7 @@ class Patient(models.Model):
         return (now or timezone.now()).astimezone(self.zone).date()
 
     def in_quiet_hours(self, local_time: time) -> bool:
-        start, end = self.quiet_hours_start, self.quiet_hours_end
-        if start is None or end is None or start == end:
-            return False
-        if start < end:
-            return start <= local_time < end
-        return local_time >= start or local_time < end  # overnight, e.g. 22:00–07:00
+        return in_quiet_hours(local_time, self.quiet_hours_start, self.quiet_hours_end)
 
     def clean(self) -> None:
         super().clean()
@@ -177,6 +183,31 @@ class Patient(models.Model):
             raise ValidationError(
                 {"quiet_hours_end": "Give both ends of the quiet hours, or neither."}
             )
+
+
+class Outgoing(models.Model):
+    """Something to send by email, recorded before it is sent (the database is the record of
+    what must go out); a worker claims it with a conditional update, so it goes out once."""
+
+    class Delivery(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Not needed"
+        FAILED = "failed", "Failed"
+
+    delivery = models.CharField(
+        "email", max_length=10, choices=Delivery.choices, default=Delivery.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
 
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -280,11 +311,8 @@ class Prescription(models.Model):
 
     def is_due_on(self, day: date) -> bool:
         """A session is due that (local) day: active, within its dates, on one of its days."""
-        return (
-            self.status == self.Status.ACTIVE
-            and self.start_date <= day
-            and (self.end_date is None or day <= self.end_date)
-            and bool(self.days_mask & (1 << day.weekday()))
+        return self.status == self.Status.ACTIVE and is_due_on(
+            day, self.days_mask, self.start_date, self.end_date
         )
 
     def due_days(self, first: date, last: date) -> list[date]:
@@ -406,8 +434,9 @@ class PainReport(models.Model):
         return f"{self.score}/10 on {self.local_date}"
 
 
-class Alert(models.Model):
-    """Something a therapist should look at; one open alert per cause and patient."""
+class Alert(Outgoing):
+    """Something a therapist should look at; one open alert per cause and patient. Its email
+    to the therapist is sent like a reminder (see Outgoing)."""
 
     class Cause(models.TextChoices):
         RED_FLAG = "red_flag", "Red-flag pain report"
@@ -445,22 +474,75 @@ class Alert(models.Model):
         return f"{self.get_cause_display()}: {self.patient}"
 
 
-class Invitation(models.Model):
+class Invitation(Outgoing):
     """An invitation email to set a password: a row first, sent once by a worker."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENDING = "sending", "Being sent"
-        SENT = "sent", "Sent"
-
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Invitation to {self.user.email} ({self.get_status_display()})"
+        return f"Invitation to {self.user.email} ({self.get_delivery_display()})"
+
+
+class Reminder(Outgoing):
+    """A session that is due: one row per prescription, local date and session (and at most
+    one follow-up a day per patient), whatever the number of beats or ticks that see it."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Reminder"
+        FOLLOW_UP = "follow_up", "Follow-up"
+
+    prescription = models.ForeignKey(
+        Prescription, on_delete=models.CASCADE, related_name="reminders"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="reminders")
+    local_date = models.DateField()
+    session = models.PositiveSmallIntegerField(default=1)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REMINDER)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-due_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prescription", "local_date", "session", "kind"],
+                name="one_reminder_per_session",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "local_date"],
+                condition=models.Q(kind="follow_up"),
+                name="one_follow_up_a_day",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["delivery", "due_at"],
+                name="reminder_waiting",
+                condition=models.Q(delivery__in=["pending", "sending"]),
+            ),
+            models.Index(fields=["patient", "local_date"], name="reminder_patient_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.local_date} (session {self.session})"
+
+
+class WeeklyDigest(Outgoing):
+    """Monday morning's summary for a therapist: one per therapist and week."""
+
+    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="digests")
+    week_start = models.DateField(help_text="The Monday, in the clinic's zone.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-week_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["therapist", "week_start"], name="one_digest_a_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest for {self.therapist} (week of {self.week_start})"

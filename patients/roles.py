@@ -26,6 +26,8 @@ THERAPIST_PERMISSIONS = [
     ("patients", "view_painreport"),
     ("patients", "view_alert"),
     ("patients", "change_alert"),
+    ("patients", "view_reminder"),
+    ("patients", "change_reminder"),
     ("exercises", "view_source"),
     ("exercises", "view_exercise"),
     ("exercises", "add_exercise"),

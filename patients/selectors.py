@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Count, Model, Prefetch, Q, QuerySet
@@ -24,6 +24,7 @@ from patients.models import (
     Prescription,
     Therapist,
 )
+from patients.schedule import session_starts, wall_clock
 
 if TYPE_CHECKING:
     from patients.models import User
@@ -112,36 +113,6 @@ def adherence_window(patient: Patient, now: datetime) -> tuple[date, date]:
     return today - timedelta(days=ADHERENCE_DAYS), today - timedelta(days=1)
 
 
-def session_times(prescription: Prescription, patient: Patient, day: date) -> list[datetime]:
-    """When each session's reminder is due that local day (aware, in the patient's zone).
-
-    Sessions after the first follow every three hours, so three sessions at 08:00 are reminded
-    at 08:00, 11:00 and 14:00; a session that would fall after midnight is dropped.
-    """
-    first = patient.preferred_reminder_time or prescription.reminder_time
-    base = datetime.combine(day, first)
-    times = []
-    for session in range(prescription.sessions_per_day):
-        naive = base + timedelta(hours=3 * session)
-        if naive.date() != day:
-            break
-        times.append(local_datetime(naive, patient))
-    return times
-
-
-def local_datetime(naive: datetime, patient: Patient) -> datetime:
-    """A local wall-clock time as an aware datetime: a time the clock skips on a spring-forward
-    day becomes the first minute that exists after it; a time that comes twice on a fall-back
-    day is its first occurrence."""
-    zone = patient.zone
-    candidate = naive
-    while True:
-        aware = candidate.replace(tzinfo=zone, fold=0)
-        if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == candidate:
-            return aware
-        candidate += timedelta(minutes=1)
-
-
 def next_reminder(
     prescriptions: list[Prescription], patient: Patient, now: datetime
 ) -> datetime | None:
@@ -154,8 +125,13 @@ def next_reminder(
             moment
             for prescription in prescriptions
             if prescription.is_due_on(day)
-            for moment in session_times(prescription, patient, day)
-            if moment > now and not patient.in_quiet_hours(moment.timetz().replace(tzinfo=None))
+            for _session, starts_at in session_starts(
+                day,
+                patient.preferred_reminder_time or prescription.reminder_time,
+                prescription.sessions_per_day,
+            )
+            if not patient.in_quiet_hours(starts_at.time())
+            and (moment := wall_clock(starts_at, patient.zone)) > now
         ]
         if candidates:
             return min(candidates)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -10,10 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.template.loader import render_to_string
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -27,6 +24,7 @@ from patients.models import (
     CheckOff,
     Clinic,
     Invitation,
+    Outgoing,
     PainReport,
     Patient,
     PrescribedExercise,
@@ -35,8 +33,6 @@ from patients.models import (
     Therapist,
     User,
 )
-
-logger = logging.getLogger(__name__)
 
 ROLE_GROUPS = {
     Therapist.Role.THERAPIST: "Therapists",
@@ -100,20 +96,9 @@ def patient_invite(
 
 
 def invitation_create(*, user: User) -> Invitation:
-    """A row first, in the same transaction; the email goes out after commit, or on the next
-    sweep if Redis was down (patients/tasks.py)."""
-    invitation = Invitation.objects.create(user=user)
-    transaction.on_commit(lambda: _enqueue_invitation(invitation.pk))
-    return invitation
-
-
-def _enqueue_invitation(invitation_id: int) -> None:
-    from patients.tasks import send_invitation
-
-    try:
-        send_invitation.apply_async(args=[invitation_id], retry=False)
-    except Exception:  # the broker is down: the row stays pending and the sweep sends it
-        logger.warning("Invitation %s not queued; the next sweep sends it", invitation_id)
+    """A row in the same transaction as the account; the next tick of the scheduler hands it to
+    a worker (within a minute), so the admin's request never waits on Redis."""
+    return Invitation.objects.create(user=user)
 
 
 def invitation_link(user: User) -> str:
@@ -125,41 +110,6 @@ def invitation_link(user: User) -> str:
         },
     )
     return f"{settings.SITE_URL}{path}"
-
-
-def invitation_send(*, invitation_id: int) -> bool:
-    """Send one invitation, once: the worker that moves it from pending to sending does it."""
-    claimed = Invitation.objects.filter(pk=invitation_id, status=Invitation.Status.PENDING).update(
-        status=Invitation.Status.SENDING, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return False
-    invitation = Invitation.objects.select_related("user").get(pk=invitation_id)
-    user = invitation.user
-    context = {
-        "first_name": user.first_name or "there",
-        "link": invitation_link(user),
-        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
-    }
-    subject = render_to_string("patients/email/invitation-subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("patients/email/invitation-body.txt", context),
-        to=[user.email],
-    )
-    message.attach_alternative(
-        render_to_string("patients/email/invitation-body.html", context), "text/html"
-    )
-    try:
-        message.send()
-    except Exception:
-        # Back to pending: the sweep tries again later.
-        Invitation.objects.filter(pk=invitation_id).update(status=Invitation.Status.PENDING)
-        raise
-    Invitation.objects.filter(pk=invitation_id).update(
-        status=Invitation.Status.SENT, sent_at=timezone.now()
-    )
-    return True
 
 
 # Prescriptions ------------------------------------------------------------------------------
@@ -308,6 +258,19 @@ def alert_acknowledge(*, alert: Alert, user: User) -> bool:
         Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(
             status=Alert.Status.ACKNOWLEDGED, acknowledged_at=timezone.now(), acknowledged_by=user
         )
+    )
+
+
+def outgoing_retry_now(*, queryset: QuerySet[Any]) -> int:
+    """Failed or skipped emails go back to the queue: the next tick hands them over."""
+    return queryset.filter(
+        delivery__in=[Outgoing.Delivery.FAILED, Outgoing.Delivery.SKIPPED]
+    ).update(
+        delivery=Outgoing.Delivery.PENDING,
+        attempts=0,
+        next_attempt_at=None,
+        enqueued_at=None,
+        last_error="",
     )
 
 

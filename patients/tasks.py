@@ -1,38 +1,106 @@
-"""Celery tasks of the patients app: thin, they take ids and call services."""
+"""Celery tasks of the patients app: thin, they take ids and call the delivery code.
+
+Beat (UTC, every minute) runs `patients.tick`; workers run `patients.send_outgoing`. Nothing is
+scheduled as a far-future ETA: the database says what is due, and the tick hands it over.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 from celery import shared_task
+from django.utils import timezone
 
-from patients.models import Invitation
-from patients.services import invitation_send
+from patients.delivery import OUTGOING, send_rows
+from patients.reminders import (
+    PREPARERS,
+    TickReport,
+    digests_schedule,
+    inactivity_check,
+    reminders_tick,
+)
 
 logger = logging.getLogger(__name__)
 
-MAX_INVITATION_ATTEMPTS = 5
+BATCH = 100  # rows per task: one mail connection, one Celery message
 
 
-@shared_task(name="patients.send_invitation", ignore_result=True)
-def send_invitation(invitation_id: int) -> None:
-    try:
-        invitation_send(invitation_id=invitation_id)
-    except Exception:
-        logger.exception("Invitation %s could not be sent; the sweep will try again", invitation_id)
+def batches(ids: list[int], size: int = BATCH) -> list[list[int]]:
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
-@shared_task(name="patients.send_pending_invitations", ignore_result=True)
-def send_pending_invitations() -> int:
-    """Every minute: invitations whose first hand-off to a worker was lost (Redis down, a
-    process killed after commit) or whose email failed."""
-    pending = Invitation.objects.filter(
-        status=Invitation.Status.PENDING, attempts__lt=MAX_INVITATION_ATTEMPTS
-    ).values_list("pk", flat=True)[:200]
-    sent = 0
-    for invitation_id in pending:
+@dataclass
+class DispatchReport:
+    handed_over: dict[str, int] = field(default_factory=dict)
+    broker_down: bool = False
+
+    def summary(self) -> str:
+        handed = ", ".join(f"{n} {kind}(s)" for kind, n in self.handed_over.items() if n)
+        text = f"handed to the workers: {handed or 'nothing'}"
+        if self.broker_down:
+            text += "; Redis did not answer: the rest waits in the database for the next tick"
+        return text
+
+
+def dispatch(report: TickReport) -> DispatchReport:
+    """Hand what the tick found to the workers, a batch per message. If Redis is down, stop:
+    the rows stay pending and the next tick tries again."""
+    result = DispatchReport()
+    now = timezone.now()
+    for kind, ids in report.to_dispatch.items():
+        handed: list[int] = []
         try:
-            sent += invitation_send(invitation_id=invitation_id)
+            for batch in batches(ids):
+                send_outgoing.apply_async(args=[kind, batch], retry=False)
+                handed.extend(batch)
         except Exception:
-            logger.exception("Invitation %s could not be sent", invitation_id)
-    return sent
+            result.broker_down = True
+            logger.warning("Redis did not take the %s batch; the next tick retries", kind)
+        if handed:
+            OUTGOING[kind].objects.filter(pk__in=handed).update(enqueued_at=now)
+        result.handed_over[kind] = len(handed)
+        if result.broker_down:
+            break
+    return result
+
+
+def tick_and_dispatch() -> tuple[TickReport, DispatchReport]:
+    report = reminders_tick()
+    return report, dispatch(report)
+
+
+@shared_task(name="patients.tick", ignore_result=True)
+def tick() -> str:
+    report, handed = tick_and_dispatch()
+    return f"{report.summary()}; {handed.summary()}"
+
+
+@shared_task(name="patients.send_outgoing", ignore_result=True)
+def send_outgoing(kind: str, ids: list[int]) -> None:
+    if kind not in PREPARERS:
+        logger.error("Unknown kind of email %r; ignored", kind)
+        return
+    prepare, related = PREPARERS[kind]
+    report = send_rows(OUTGOING[kind], ids, prepare, related=related)
+    if report.retry:
+        # The rows are pending again with their next attempt time; this message brings them
+        # back then (and if it is lost, the tick does).
+        delay = max(report.retry.values())
+        try:
+            send_outgoing.apply_async(args=[kind, list(report.retry)], countdown=delay, retry=False)
+            OUTGOING[kind].objects.filter(pk__in=report.retry).update(enqueued_at=timezone.now())
+        except Exception:
+            logger.warning(
+                "Retry of %s %s not queued; the tick will pick them up", kind, list(report.retry)
+            )
+
+
+@shared_task(name="patients.check_inactivity", ignore_result=True)
+def check_inactivity() -> int:
+    return inactivity_check()
+
+
+@shared_task(name="patients.schedule_digests", ignore_result=True)
+def schedule_digests() -> int:
+    return digests_schedule()

@@ -20,6 +20,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("programme/", views.handout, name="handout"),
     path("settings/", views.settings_view, name="settings"),
+    path("reminders/off/<str:token>/", views.reminders_off, name="reminders_off"),
     path(
         "accounts/invitation/<uidb64>/<token>/",
         views.InvitationAcceptView.as_view(),

@@ -12,15 +12,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from exercises.selectors import education_with_citations
 from patients import charts
 from patients.forms import CheckOffRatingForm, PainReportForm, PatientSettingsForm
 from patients.models import Patient, Prescription
+from patients.reminders import patient_from_unsubscribe_token
 from patients.selectors import (
     check_off_get_for_patient,
     pain_report_get_for_patient,
@@ -237,3 +240,19 @@ def settings_view(request: HttpRequest, patient: Patient) -> HttpResponse:
         return redirect("settings")
     status = 400 if request.method == "POST" else 200
     return render(request, "patients/settings.html", {"form": form}, status=status)
+
+
+@csrf_exempt  # the mail client posts without a session; the signed token is the proof
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def reminders_off(request: HttpRequest, token: str) -> HttpResponse:
+    """The signed link in every reminder: one click (and the mail client's RFC 8058 one-click
+    POST) turns reminders off, without logging in. A GET only asks, so that a link scanner
+    opening the email changes nothing."""
+    patient = patient_from_unsubscribe_token(token)
+    if patient is None:
+        return render(request, "patients/reminders_off.html", {"invalid": True}, status=404)
+    if request.method == "POST":
+        patient_settings_update(patient=patient, reminders_enabled=False)
+        return render(request, "patients/reminders_off.html", {"done": True})
+    return render(request, "patients/reminders_off.html", {"token": token})

@@ -242,11 +242,19 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Periodic tasks; each one only picks up rows the database says are still to do, so a missed or
 # doubled tick does no harm.
+# Intervals, not crontabs: nothing here depends on a wall clock, so no daylight-saving change
+# can skip or repeat a run (each patient's local time is worked out by the tick itself).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "send-pending-invitations": {
-        "task": "patients.send_pending_invitations",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+    "tick": {"task": "patients.tick", "schedule": 60.0, "options": {"expires": 55}},
+    "check-inactivity": {
+        "task": "patients.check_inactivity",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
+    "schedule-digests": {
+        "task": "patients.schedule_digests",
+        "schedule": 900.0,
+        "options": {"expires": 800},
     },
 }
 

@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from patients.models import Invitation, Patient
-from patients.tasks import send_invitation, send_pending_invitations
+from patients.reminders import reminders_tick
+from patients.tasks import send_outgoing
 
 
 def add_patient(client: Client, people: SimpleNamespace, **overrides: object):
@@ -45,9 +46,11 @@ def test_a_new_patient_gets_a_one_time_link_to_choose_a_password(
     invitation = Invitation.objects.get(user=patient.user)
 
     mail.outbox.clear()
-    send_invitation.apply(args=[invitation.pk])  # what the worker runs
-    send_invitation.apply(args=[invitation.pk])  # delivered twice: sent once
-    assert send_pending_invitations.apply().get() == 0
+    waiting = reminders_tick().to_dispatch["invitation"]
+    assert waiting == [invitation.pk]
+    send_outgoing.apply(args=["invitation", waiting])  # what the worker runs
+    send_outgoing.apply(args=["invitation", waiting])  # delivered twice: sent once
+    assert reminders_tick().to_dispatch["invitation"] == []
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["new.patient@example.com"]
@@ -57,7 +60,7 @@ def test_a_new_patient_gets_a_one_time_link_to_choose_a_password(
     assert link in html
     assert "password:" not in message.body.lower()
     invitation.refresh_from_db()
-    assert invitation.status == Invitation.Status.SENT
+    assert invitation.delivery == Invitation.Delivery.SENT
 
     client.logout()
     path = link.split("127.0.0.1:8000", 1)[1]
@@ -76,11 +79,15 @@ def test_a_new_patient_gets_a_one_time_link_to_choose_a_password(
 
 
 @pytest.mark.django_db
-def test_an_invitation_left_pending_is_sent_by_the_sweep(clinic_people: SimpleNamespace) -> None:
-    Invitation.objects.create(user=clinic_people.patient_a.user)
+def test_an_invitation_whose_password_is_chosen_is_not_sent(
+    clinic_people: SimpleNamespace,
+) -> None:
+    invitation = Invitation.objects.create(user=clinic_people.patient_a.user)
     mail.outbox.clear()
-    assert send_pending_invitations.apply().get() == 1
-    assert [m.to for m in mail.outbox] == [[clinic_people.patient_a.user.email]]
+    send_outgoing.apply(args=["invitation", [invitation.pk]])
+    invitation.refresh_from_db()
+    assert invitation.delivery == Invitation.Delivery.SKIPPED
+    assert mail.outbox == []
 
 
 @pytest.mark.django_db

@@ -11,8 +11,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from patients.models import CheckOff, PainReport
 
-# Pages anyone may open: logging in, password reset, invitations, the health check.
+# Pages anyone may open: logging in, password reset, invitations, the signed "stop reminders"
+# link of every reminder email, the health check.
 PUBLIC = {
+    "reminders_off",
     "login",
     "logout",
     "password_reset",

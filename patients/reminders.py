@@ -1,0 +1,415 @@
+"""Reminders, follow-ups, therapist alerts and weekly digests: which rows to record, and what
+each email says (never any health data: see templates/patients/email/)."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from patients.delivery import (
+    OUTGOING,
+    Email,
+    Skip,
+    dispatchable,
+    recover_stale_claims,
+    render_email,
+)
+from patients.models import (
+    Alert,
+    CheckOff,
+    Invitation,
+    PainReport,
+    Patient,
+    Prescription,
+    Reminder,
+    Therapist,
+    WeeklyDigest,
+)
+from patients.schedule import in_quiet_hours, is_due_on, session_starts, wall_clock, zone
+
+logger = logging.getLogger(__name__)
+
+# A session due while beat or the workers were down is still reminded if it is at most this late.
+CATCH_UP = timedelta(hours=2)
+FOLLOW_UP_AFTER = timedelta(hours=3)
+FOLLOW_UP_LATEST = time(21, 0)  # no nudge late in the evening
+ALREADY_REMINDED = timedelta(minutes=30)  # two prescriptions due together: one email
+INACTIVE_DAYS = 3
+DIGEST_HOURS = (time(7, 0), time(12, 0))  # Monday morning, in the clinic's zone
+UNSUBSCRIBE_SALT = "patients.reminders-off"
+
+
+# The tick -------------------------------------------------------------------------------------
+
+
+@dataclass
+class TickReport:
+    recovered: int = 0
+    reminders_recorded: int = 0
+    follow_ups_recorded: int = 0
+    to_dispatch: dict[str, list[int]] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        waiting = ", ".join(
+            f"{len(ids)} {kind}(s)" for kind, ids in self.to_dispatch.items() if ids
+        )
+        return (
+            f"{self.reminders_recorded} reminder(s) and {self.follow_ups_recorded} follow-up(s) "
+            f"recorded; {self.recovered} stale claim(s) recovered; to send: {waiting or 'nothing'}"
+        )
+
+
+def due_reminders(now: datetime) -> list[Reminder]:
+    """Reminder rows for every session that came due in the last two hours: per patient, in
+    their zone, on the prescription's days and dates, not paused, reminders on, outside quiet
+    hours. Rows that exist already are left to the database's unique constraint."""
+    earliest_day = (now - CATCH_UP - timedelta(days=1)).date()
+    latest_day = (now + timedelta(days=1)).date()
+    prescriptions = (
+        Prescription.objects.filter(
+            status=Prescription.Status.ACTIVE,
+            patient__reminders_enabled=True,
+            start_date__lte=latest_day,
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=earliest_day))
+        .values_list(
+            "pk",
+            "patient_id",
+            "days_mask",
+            "sessions_per_day",
+            "reminder_time",
+            "start_date",
+            "end_date",
+            "patient__time_zone",
+            "patient__preferred_reminder_time",
+            "patient__quiet_hours_start",
+            "patient__quiet_hours_end",
+        )
+    )
+    local_now: dict[str, datetime] = {}
+    rows = []
+    for (
+        prescription_id,
+        patient_id,
+        days_mask,
+        sessions,
+        reminder_time,
+        start,
+        end,
+        zone_name,
+        preferred,
+        quiet_start,
+        quiet_end,
+    ) in prescriptions.iterator(chunk_size=5000):
+        if zone_name not in local_now:
+            local_now[zone_name] = now.astimezone(zone(zone_name)).replace(tzinfo=None)
+        here = local_now[zone_name]
+        first = preferred or reminder_time
+        for day in (here.date() - timedelta(days=1), here.date()):
+            if not is_due_on(day, days_mask, start, end):
+                continue
+            for session, starts_at in session_starts(day, first, sessions):
+                # Cheap test on the wall clock first (an hour's slack for a DST shift), exact
+                # instants only for the few that pass.
+                if (
+                    not here - CATCH_UP - timedelta(hours=1)
+                    < starts_at
+                    <= here + timedelta(hours=1)
+                ):
+                    continue
+                due_at = wall_clock(starts_at, zone(zone_name))
+                if not now - CATCH_UP < due_at <= now:
+                    continue
+                if in_quiet_hours(starts_at.time(), quiet_start, quiet_end):
+                    continue
+                rows.append(
+                    Reminder(
+                        prescription_id=prescription_id,
+                        patient_id=patient_id,
+                        local_date=day,
+                        session=session,
+                        kind=Reminder.Kind.REMINDER,
+                        due_at=due_at,
+                        created_at=now,
+                    )
+                )
+    return rows
+
+
+def due_follow_ups(now: datetime) -> list[Reminder]:
+    """At most one follow-up a day, three hours after a reminder that went out, when nothing has
+    been logged that day, never in quiet hours and never late in the evening."""
+    logged_check_off = CheckOff.objects.filter(
+        patient_id=OuterRef("patient_id"), local_date=OuterRef("local_date")
+    )
+    logged_pain = PainReport.objects.filter(
+        patient_id=OuterRef("patient_id"), local_date=OuterRef("local_date")
+    )
+    followed_up = Reminder.objects.filter(
+        patient_id=OuterRef("patient_id"),
+        local_date=OuterRef("local_date"),
+        kind=Reminder.Kind.FOLLOW_UP,
+    )
+    candidates = (
+        Reminder.objects.filter(
+            kind=Reminder.Kind.REMINDER,
+            delivery=Reminder.Delivery.SENT,
+            sent_at__lte=now - FOLLOW_UP_AFTER,
+            sent_at__gt=now - timedelta(hours=12),
+            patient__reminders_enabled=True,
+            prescription__status=Prescription.Status.ACTIVE,
+        )
+        .exclude(Exists(logged_check_off))
+        .exclude(Exists(logged_pain))
+        .exclude(Exists(followed_up))
+        .values_list(
+            "prescription_id",
+            "patient_id",
+            "local_date",
+            "patient__time_zone",
+            "patient__quiet_hours_start",
+            "patient__quiet_hours_end",
+        )
+    )
+    rows: dict[tuple[int, date], Reminder] = {}
+    for prescription_id, patient_id, day, zone_name, quiet_start, quiet_end in candidates:
+        here = now.astimezone(zone(zone_name))
+        if here.date() != day or here.time() >= FOLLOW_UP_LATEST:
+            continue
+        if in_quiet_hours(here.time(), quiet_start, quiet_end):
+            continue
+        rows.setdefault(
+            (patient_id, day),
+            Reminder(
+                prescription_id=prescription_id,
+                patient_id=patient_id,
+                local_date=day,
+                session=1,
+                kind=Reminder.Kind.FOLLOW_UP,
+                due_at=now,
+                created_at=now,
+            ),
+        )
+    return list(rows.values())
+
+
+def reminders_tick(now: datetime | None = None) -> TickReport:
+    """One tick of the scheduler (every minute from beat, or `send_due_reminders`): record what
+    is due, and list what must be handed to the workers. Safe to run twice, or from two beats."""
+    now = now or timezone.now()
+    report = TickReport()
+    with transaction.atomic():
+        report.recovered = recover_stale_claims(now)
+        reminders = due_reminders(now)
+        Reminder.objects.bulk_create(reminders, ignore_conflicts=True)
+        report.reminders_recorded = len(reminders)
+        follow_ups = due_follow_ups(now)
+        Reminder.objects.bulk_create(follow_ups, ignore_conflicts=True)
+        report.follow_ups_recorded = len(follow_ups)
+    report.to_dispatch = {kind: dispatchable(kind, now) for kind in OUTGOING}
+    return report
+
+
+def inactivity_check(now: datetime | None = None) -> int:
+    """An alert for each patient with an active programme (started three days ago or more) who
+    has logged nothing for three days. One open alert per cause: the database decides."""
+    now = now or timezone.now()
+    since = (now - timedelta(days=INACTIVE_DAYS)).date()
+    started_long_enough = Prescription.objects.filter(
+        patient=OuterRef("pk"), status=Prescription.Status.ACTIVE, start_date__lte=since
+    )
+    recent_check_off = CheckOff.objects.filter(patient=OuterRef("pk"), local_date__gt=since)
+    recent_pain = PainReport.objects.filter(patient=OuterRef("pk"), local_date__gt=since)
+    inactive = (
+        Patient.objects.filter(Exists(started_long_enough))
+        .exclude(Exists(recent_check_off))
+        .exclude(Exists(recent_pain))
+        .values_list("pk", flat=True)
+    )
+    alerts = [Alert(patient_id=pk, cause=Alert.Cause.INACTIVE, created_at=now) for pk in inactive]
+    Alert.objects.bulk_create(alerts, ignore_conflicts=True)
+    return len(alerts)
+
+
+def digests_schedule(now: datetime | None = None) -> int:
+    """Monday morning in each clinic's zone: one digest row per therapist for the week."""
+    now = now or timezone.now()
+    rows = []
+    for therapist_id, zone_name in Therapist.objects.filter(user__is_active=True).values_list(
+        "pk", "clinic__time_zone"
+    ):
+        here = now.astimezone(zone(zone_name))
+        if here.weekday() == 0 and DIGEST_HOURS[0] <= here.time() < DIGEST_HOURS[1]:
+            rows.append(
+                WeeklyDigest(therapist_id=therapist_id, week_start=here.date(), created_at=now)
+            )
+    WeeklyDigest.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+# What each email says ---------------------------------------------------------------------------
+
+
+def unsubscribe_link(patient: Patient) -> str:
+    token = signing.dumps(patient.reminder_token, salt=UNSUBSCRIBE_SALT, compress=False)
+    return settings.SITE_URL + reverse("reminders_off", kwargs={"token": token})
+
+
+def patient_from_unsubscribe_token(token: str) -> Patient | None:
+    try:
+        reminder_token = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return Patient.objects.filter(reminder_token=reminder_token).first()
+
+
+def _session_done(reminder: Reminder) -> bool:
+    exercises = reminder.prescription.exercises.count()
+    done = CheckOff.objects.filter(
+        prescribed_exercise__prescription_id=reminder.prescription_id,
+        local_date=reminder.local_date,
+        session=reminder.session,
+    ).count()
+    return exercises > 0 and done >= exercises
+
+
+def prepare_reminder(reminder: Reminder, now: datetime) -> Email:
+    patient = reminder.patient
+    prescription = reminder.prescription
+    here = now.astimezone(patient.zone)
+    if not patient.reminders_enabled:
+        raise Skip("reminders turned off")
+    if not prescription.is_due_on(reminder.local_date):
+        raise Skip("the prescription is paused, finished or changed")
+    if here.date() != reminder.local_date:
+        raise Skip("the day is over")
+    if patient.in_quiet_hours(here.time()):
+        raise Skip("quiet hours")
+    if reminder.kind == Reminder.Kind.FOLLOW_UP:
+        logged = CheckOff.objects.filter(patient=patient, local_date=reminder.local_date).exists()
+        if (
+            logged
+            or PainReport.objects.filter(patient=patient, local_date=reminder.local_date).exists()
+        ):
+            raise Skip("something was logged today")
+    elif _session_done(reminder):
+        raise Skip("the session's exercises are done")
+    elif Reminder.objects.filter(
+        patient=patient,
+        kind=Reminder.Kind.REMINDER,
+        delivery=Reminder.Delivery.SENT,
+        sent_at__gt=now - ALREADY_REMINDED,
+    ).exists():
+        raise Skip("reminded a moment ago for another prescription")
+    unsubscribe = unsubscribe_link(patient)
+    context = {
+        "first_name": patient.user.first_name or "there",
+        "site_link": settings.SITE_URL + reverse("today"),
+        "unsubscribe_link": unsubscribe,
+        "follow_up": reminder.kind == Reminder.Kind.FOLLOW_UP,
+    }
+    return render_email(
+        "patients/email/reminder",
+        context,
+        to=patient.user.email,
+        **{
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+def prepare_alert(alert: Alert, now: datetime) -> Email:
+    if alert.status != Alert.Status.OPEN:
+        raise Skip("acknowledged before the email went out")
+    therapist = alert.patient.primary_therapist
+    if not therapist.user.is_active:
+        raise Skip("the therapist's account is inactive")
+    link = settings.SITE_URL + reverse("admin:patients_alert_change", args=[alert.pk])
+    return render_email(
+        "patients/email/alert",
+        {"first_name": therapist.user.first_name or "there", "link": link},
+        to=therapist.user.email,
+    )
+
+
+def prepare_digest(digest: WeeklyDigest, now: datetime) -> Email:
+    from patients.selectors import patient_overviews
+
+    therapist = digest.therapist
+    patients = list(
+        Patient.objects.filter(primary_therapist=therapist, user__is_active=True).select_related(
+            "user"
+        )
+    )
+    if not patients:
+        raise Skip("no patient")
+    overviews = patient_overviews(patients, now, with_next_reminder=False)
+    pain: dict[int, list[int]] = defaultdict(list)
+    for patient_id, score in (
+        PainReport.objects.filter(patient__in=patients, created_at__gte=now - timedelta(days=14))
+        .order_by("-created_at")
+        .values_list("patient_id", "score")
+    ):
+        if len(pain[patient_id]) < 2:
+            pain[patient_id].append(score)
+    open_alerts: dict[int, int] = defaultdict(int)
+    for patient_id in Alert.objects.filter(
+        patient__in=patients, status=Alert.Status.OPEN
+    ).values_list("patient_id", flat=True):
+        open_alerts[patient_id] += 1
+    rows = []
+    for patient in patients:
+        scores = pain[patient.pk]
+        trend = "—"
+        if len(scores) == 2:
+            trend = "up" if scores[0] > scores[1] else "down" if scores[0] < scores[1] else "steady"
+        adherence = overviews[patient.pk].adherence
+        rows.append(
+            {
+                # First name and initial only: the digest is an email, and emails travel.
+                "name": f"{patient.user.first_name} {patient.user.last_name[:1]}.".strip(),
+                "adherence": "—" if adherence is None else f"{round(adherence * 100)}%",
+                "pain": f"{scores[0]}/10 ({trend})" if scores else "—",
+                "alerts": open_alerts[patient.pk],
+            }
+        )
+    context = {
+        "first_name": therapist.user.first_name or "there",
+        "week_start": digest.week_start,
+        "rows": rows,
+        "link": settings.SITE_URL + reverse("admin:patients_patient_changelist"),
+    }
+    return render_email("patients/email/digest", context, to=therapist.user.email)
+
+
+def prepare_invitation(invitation: Invitation, now: datetime) -> Email:
+    from patients.services import invitation_link
+
+    user = invitation.user
+    if user.has_usable_password():
+        raise Skip("the password is chosen already")
+    context = {
+        "first_name": user.first_name or "there",
+        "link": invitation_link(user),
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+    return render_email("patients/email/invitation", context, to=user.email)
+
+
+PREPARERS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "reminder": (prepare_reminder, ("patient__user", "prescription")),
+    "alert": (prepare_alert, ("patient__primary_therapist__user",)),
+    "digest": (prepare_digest, ("therapist__user",)),
+    "invitation": (prepare_invitation, ("user",)),
+}
