@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 # A session due while beat or the workers were down is still reminded if it is at most this late.
 CATCH_UP = timedelta(hours=2)
 FOLLOW_UP_AFTER = timedelta(hours=3)
-FOLLOW_UP_LATEST = time(21, 0)  # no nudge late in the evening
+FOLLOW_UP_HOURS = (time(8, 0), time(21, 0))  # a nudge by day, never at night
 ALREADY_REMINDED = timedelta(minutes=30)  # two prescriptions due together: one email
 INACTIVE_DAYS = 3
 DIGEST_HOURS = (time(7, 0), time(12, 0))  # Monday morning, in the clinic's zone
@@ -147,8 +147,8 @@ def due_reminders(now: datetime) -> list[Reminder]:
 
 
 def due_follow_ups(now: datetime) -> list[Reminder]:
-    """At most one follow-up a day, three hours after a reminder that went out, when nothing has
-    been logged that day, never in quiet hours and never late in the evening."""
+    """At most one follow-up a day, three hours after the day's last reminder went out, when
+    nothing has been logged that day, by day (08:00–21:00), never in quiet hours."""
     logged_check_off = CheckOff.objects.filter(
         patient_id=OuterRef("patient_id"), local_date=OuterRef("local_date")
     )
@@ -163,6 +163,8 @@ def due_follow_ups(now: datetime) -> list[Reminder]:
     candidates = (
         Reminder.objects.filter(
             kind=Reminder.Kind.REMINDER,
+            # After the day's last session only: earlier ones have the next session's reminder.
+            session=F("prescription__sessions_per_day"),
             delivery=Reminder.Delivery.SENT,
             sent_at__lte=now - FOLLOW_UP_AFTER,
             sent_at__gt=now - timedelta(hours=12),
@@ -184,7 +186,7 @@ def due_follow_ups(now: datetime) -> list[Reminder]:
     rows: dict[tuple[int, date], Reminder] = {}
     for prescription_id, patient_id, day, zone_name, quiet_start, quiet_end in candidates:
         here = now.astimezone(zone(zone_name))
-        if here.date() != day or here.time() >= FOLLOW_UP_LATEST:
+        if here.date() != day or not FOLLOW_UP_HOURS[0] <= here.time() < FOLLOW_UP_HOURS[1]:
             continue
         if in_quiet_hours(here.time(), quiet_start, quiet_end):
             continue

@@ -30,14 +30,13 @@ def pytest_report_header(config: pytest.Config) -> str:
     return services.description
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def portal_worker(django_db_setup, django_db_blocker):
-    """A real Celery worker, shared by the session, consuming from the suite's Redis."""
-    from portal.celery import app
+    """A real Celery worker consuming from the suite's Redis, stopped after the test (so that
+    no other test's tasks go to it)."""
     from tests.processes import WorkerProcess
 
     with django_db_blocker.unblock():
-        app.control.purge()
         worker = WorkerProcess()
         worker.start()
     yield worker

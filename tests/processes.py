@@ -57,7 +57,12 @@ class WorkerProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> WorkerProcess:
-        from portal.celery import app
+        from celery import Celery
+
+        # Asked through the worker's own Redis, which may not be the suite's.
+        app = Celery(broker=self.env["REDIS_URL"])
+        # Messages left by earlier tests (retries published in-process) are not this test's.
+        app.control.purge()
 
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -72,7 +77,9 @@ class WorkerProcess:
                 destination=[f"{self.name}@{os.uname().nodename}"], timeout=0.5
             )
             if replies:
+                app.close()
                 return self
+        app.close()
         self.stop()
         raise RuntimeError(f"The worker did not answer within {timeout:g} s:\n{self.log()}")
 
