@@ -11,6 +11,7 @@ help:
 	@echo "make test           every test (PostgreSQL and Redis when reachable, else SQLite and an embedded Redis)"
 	@echo "make test-embedded  every test on SQLite and an embedded Redis, whatever runs here"
 	@echo "make lint           ruff check and format check, migrations check"
+	@echo "make bench          the reminder scheduler and senders at 10,000 and 100,000 prescriptions (PostgreSQL)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The portal needs Python 3.11 or newer; set PYTHON=python3.11 (or newer).")'
@@ -29,6 +30,9 @@ test: $(STAMP)
 
 test-embedded: $(STAMP)
 	PORTAL_TEST_SERVICES=embedded $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks.reminders
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .

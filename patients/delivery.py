@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -83,17 +84,25 @@ def backoff_seconds(attempt: int) -> float:
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (spreading retries, not secrets)
 
 
-def claim(model: type[Outgoing], pk: int, now: datetime) -> bool:
-    return (
-        model.objects.filter(pk=pk, delivery=Outgoing.Delivery.PENDING)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(delivery=Outgoing.Delivery.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-        == 1
+def claim(model: type[Outgoing], ids: Iterable[int], now: datetime) -> str:
+    """Take the rows of `ids` that are still pending, in one conditional UPDATE; returns the
+    claim's token. Rows another worker took, or already sent, are left alone."""
+    token = uuid.uuid4().hex
+    model.objects.filter(pk__in=list(ids), delivery=Outgoing.Delivery.PENDING).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    ).update(
+        delivery=Outgoing.Delivery.SENDING,
+        claimed_at=now,
+        claimed_by=token,
+        attempts=F("attempts") + 1,
     )
+    return token
 
 
-def _finish(model: type[Outgoing], pk: int, **fields: Any) -> None:
-    model.objects.filter(pk=pk, delivery=Outgoing.Delivery.SENDING).update(**fields)
+def _finish(model: type[Outgoing], pk: int, token: str, **fields: Any) -> None:
+    model.objects.filter(pk=pk, delivery=Outgoing.Delivery.SENDING, claimed_by=token).update(
+        **fields
+    )
 
 
 @dataclass
@@ -105,7 +114,8 @@ class SendReport:
     not_claimed: list[int] = field(default_factory=list)
 
 
-Preparer = Callable[[Any, datetime], Email]
+Preparer = Callable[[Any, datetime, Any], Email]
+Preloader = Callable[[list[Any], datetime], Any]
 
 
 def send_rows(
@@ -113,24 +123,35 @@ def send_rows(
     ids: Iterable[int],
     prepare: Preparer,
     *,
+    preload: Preloader | None = None,
     now: Callable[[], datetime] = timezone.now,
     related: tuple[str, ...] = (),
 ) -> SendReport:
-    """Claim, prepare and send each row, over one mail connection."""
+    """Claim a batch, read what the emails need in a few queries, then send each over one mail
+    connection and mark it sent at once (a worker that dies loses at most the email on the
+    wire, which goes back to pending when its claim's lease runs out)."""
+    ids = list(ids)
     report = SendReport()
+    token = claim(model, ids, now())
+    rows = list(
+        model.objects.filter(claimed_by=token, delivery=Outgoing.Delivery.SENDING)
+        .select_related(*related)
+        .order_by("pk")
+    )
+    claimed = {row.pk for row in rows}
+    report.not_claimed = [pk for pk in ids if pk not in claimed]
+    batch_context = preload(rows, now()) if preload else None
     connection = None
     try:
-        for pk in ids:
+        for row in rows:
             moment = now()
-            if not claim(model, pk, moment):
-                report.not_claimed.append(pk)
-                continue
-            row = model.objects.select_related(*related).get(pk=pk)
             try:
-                email = prepare(row, moment)
+                email = prepare(row, moment, batch_context)
             except Skip as reason:
-                _finish(model, pk, delivery=Outgoing.Delivery.SKIPPED, last_error=str(reason))
-                report.skipped.append(pk)
+                _finish(
+                    model, row.pk, token, delivery=Outgoing.Delivery.SKIPPED, last_error=str(reason)
+                )
+                report.skipped.append(row.pk)
                 continue
             try:
                 if connection is None:
@@ -141,25 +162,30 @@ def send_rows(
                 connection = _drop(connection)
                 detail = f"{type(error).__name__}: {error}"[:300]
                 if row.attempts >= MAX_ATTEMPTS:
-                    _finish(model, pk, delivery=Outgoing.Delivery.FAILED, last_error=detail)
-                    report.failed.append(pk)
-                    logger.error("%s %s failed for good: %s", model.__name__, pk, detail)
+                    _finish(
+                        model, row.pk, token, delivery=Outgoing.Delivery.FAILED, last_error=detail
+                    )
+                    report.failed.append(row.pk)
+                    logger.error("%s %s failed for good: %s", model.__name__, row.pk, detail)
                 else:
                     delay = backoff_seconds(row.attempts)
                     _finish(
                         model,
-                        pk,
+                        row.pk,
+                        token,
                         delivery=Outgoing.Delivery.PENDING,
                         next_attempt_at=now() + timedelta(seconds=delay),
                         last_error=detail,
                     )
-                    report.retry[pk] = delay
+                    report.retry[row.pk] = delay
                     logger.warning(
-                        "%s %s will be retried in %.0f s: %s", model.__name__, pk, delay, detail
+                        "%s %s will be retried in %.0f s: %s", model.__name__, row.pk, delay, detail
                     )
                 continue
-            _finish(model, pk, delivery=Outgoing.Delivery.SENT, sent_at=now(), last_error="")
-            report.sent.append(pk)
+            _finish(
+                model, row.pk, token, delivery=Outgoing.Delivery.SENT, sent_at=now(), last_error=""
+            )
+            report.sent.append(row.pk)
     finally:
         _drop(connection)
     return report

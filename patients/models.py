@@ -203,6 +203,8 @@ class Outgoing(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Which batch claimed it: a worker reads back exactly the rows its own UPDATE took.
+    claimed_by = models.CharField(max_length=32, blank=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
 
@@ -525,6 +527,7 @@ class Reminder(Outgoing):
                 condition=models.Q(delivery__in=["pending", "sending"]),
             ),
             models.Index(fields=["patient", "local_date"], name="reminder_patient_day"),
+            models.Index(fields=["due_at"], name="reminder_due_at"),
         ]
 
     def __str__(self) -> str:

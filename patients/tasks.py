@@ -81,8 +81,8 @@ def send_outgoing(kind: str, ids: list[int]) -> None:
     if kind not in PREPARERS:
         logger.error("Unknown kind of email %r; ignored", kind)
         return
-    prepare, related = PREPARERS[kind]
-    report = send_rows(OUTGOING[kind], ids, prepare, related=related)
+    prepare, preload, related = PREPARERS[kind]
+    report = send_rows(OUTGOING[kind], ids, prepare, preload=preload, related=related)
     if report.retry:
         # The rows are pending again with their next attempt time; this message brings them
         # back then (and if it is lost, the tick does).

@@ -23,3 +23,8 @@ app.autodiscover_tasks()
 def ping() -> str:
     """Answered by any worker: the health check's proof that a worker takes work from Redis."""
     return "pong"
+
+
+@app.task(name="portal.noop")
+def noop() -> None:
+    """Does nothing: `make bench` measures Celery's own cost per task with it."""

@@ -238,6 +238,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Keep a worker's database connection across tasks (Celery closes it after every task
+# otherwise, and a new PostgreSQL connection costs more than sending a reminder).
+CELERY_DB_REUSE_MAX = 200
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Periodic tasks; each one only picks up rows the database says are still to do, so a missed or
