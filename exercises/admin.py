@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from exercises.dosage import DOSE_FIELDS
 from exercises.models import (
     Citation,
     EducationCard,
@@ -114,16 +115,7 @@ class ProgramItemInline(admin.TabularInline):
     extra = 0
     min_num = 1
     autocomplete_fields = ["exercise"]
-    fields = [
-        "order",
-        "exercise",
-        "sets",
-        "reps",
-        "hold_seconds",
-        "per_side",
-        "times_per_day",
-        "days_per_week",
-    ]
+    fields = ["order", "exercise", *DOSE_FIELDS]
     ordering = ["order"]
 
 

@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from exercises.dosage import DOSE_FIELDS
 from patients import charts
 from patients.forms import (
     AssignProgrammeForm,
@@ -263,6 +264,19 @@ class AdherenceBandFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=wanted)
 
 
+REMINDER_FIELDSET = (
+    "Reminders",
+    {
+        "fields": [
+            "time_zone",
+            "reminders_enabled",
+            "preferred_reminder_time",
+            ("quiet_hours_start", "quiet_hours_end"),
+        ]
+    },
+)
+
+
 class PatientChangeList(ChangeList):
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
@@ -291,32 +305,12 @@ class PatientAdmin(ClinicScoped):
     change_form_template = "admin/patients/patient/change_form.html"
     fieldsets = [
         (None, {"fields": ["name_and_email", "clinic", "primary_therapist", "pain_baseline"]}),
-        (
-            "Reminders",
-            {
-                "fields": [
-                    "time_zone",
-                    "reminders_enabled",
-                    "preferred_reminder_time",
-                    ("quiet_hours_start", "quiet_hours_end"),
-                ]
-            },
-        ),
+        REMINDER_FIELDSET,
     ]
     add_fieldsets = [
         (None, {"fields": ["email", "first_name", "last_name"]}),
         (None, {"fields": ["clinic", "primary_therapist", "pain_baseline"]}),
-        (
-            "Reminders",
-            {
-                "fields": [
-                    "time_zone",
-                    "reminders_enabled",
-                    "preferred_reminder_time",
-                    ("quiet_hours_start", "quiet_hours_end"),
-                ]
-            },
-        ),
+        REMINDER_FIELDSET,
     ]
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
@@ -630,24 +624,13 @@ class PrescribedExerciseInline(ClinicScopedInline, admin.TabularInline):
     model = PrescribedExercise
     extra = 0
     min_num = 1
+    autocomplete_fields = ["exercise"]
+    fields = ["order", "exercise", *DOSE_FIELDS, "therapist_note"]
+    ordering = ["order", "id"]
 
     def get_formset(self, request, obj=None, **kwargs):
         kwargs["validate_min"] = True  # a prescription without an exercise is no prescription
         return super().get_formset(request, obj, **kwargs)
-
-    autocomplete_fields = ["exercise"]
-    fields = [
-        "order",
-        "exercise",
-        "sets",
-        "reps",
-        "hold_seconds",
-        "per_side",
-        "times_per_day",
-        "days_per_week",
-        "therapist_note",
-    ]
-    ordering = ["order", "id"]
 
 
 class PrescriptionTherapistFilter(TherapistFilter):

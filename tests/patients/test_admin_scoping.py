@@ -16,6 +16,7 @@ from patients.models import (
     PainReport,
     PrescribedExercise,
     Prescription,
+    Reminder,
     Therapist,
 )
 from tests.factories import (
@@ -44,6 +45,13 @@ def world(clinic_people, library):
             prescribed_exercise=prescription.exercises.get(),
             local_date=timezone.localdate(),
         )
+        Reminder.objects.create(
+            prescription=prescription,
+            patient=patient,
+            local_date=timezone.localdate(),
+            due_at=timezone.now(),
+            delivery=Reminder.Delivery.FAILED,
+        )
     people.prescription_a = people.patient_a.prescriptions.get()
     people.prescription_b = people.patient_b.prescriptions.get()
     return people
@@ -67,6 +75,7 @@ def other_clinic_urls(world) -> list[str]:
         reverse("admin:patients_alert_change", args=[b.alerts.get().pk]),
         reverse("admin:patients_painreport_change", args=[b.pain_reports.get().pk]),
         reverse("admin:patients_checkoff_change", args=[b.check_offs.get().pk]),
+        reverse("admin:patients_reminder_change", args=[b.reminders.get().pk]),
         reverse("admin:patients_therapist_change", args=[world.outsider.pk]),
         reverse("admin:patients_clinic_change", args=[world.clinic_b.pk]),
     ]
@@ -103,7 +112,16 @@ def test_a_colleague_sees_the_clinics_patients_and_an_outsider_does_not(
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "changelist",
-    ["patient", "prescription", "alert", "painreport", "checkoff", "therapist", "clinic"],
+    [
+        "patient",
+        "prescription",
+        "alert",
+        "painreport",
+        "checkoff",
+        "reminder",
+        "therapist",
+        "clinic",
+    ],
 )
 def test_lists_show_only_the_own_clinic(client: Client, world, changelist: str) -> None:
     logged_in(client, world.owner)
@@ -214,6 +232,11 @@ def test_actions_cannot_reach_another_clinics_rows(client: Client, world) -> Non
         {"action": "acknowledge", "_selected_action": [world.patient_b.alerts.get().pk]},
     )
     assert world.patient_b.alerts.get().status == Alert.Status.OPEN
+    client.post(
+        reverse("admin:patients_reminder_changelist"),
+        {"action": "retry_now", "_selected_action": [world.patient_b.reminders.get().pk]},
+    )
+    assert world.patient_b.reminders.get().delivery == Reminder.Delivery.FAILED
     response = client.post(
         reverse("admin:patients_patient_changelist"),
         {"action": "assign_programme", "_selected_action": [world.patient_b.pk]},
