@@ -81,6 +81,7 @@ def test_the_list_runs_the_same_queries_for_10_and_1000_patients(
     add_patients(clinic_people.owner, 990)
     assert Patient.objects.filter(clinic=clinic_people.clinic_a).count() == 1000
     large = [changelist_queries(client, **params)[0] for params in views]
+    print(f"Patient list queries (plain, filters, search, sort): {small} for 10, {large} for 1,000")
     assert small == large, f"queries for 10 patients: {small}; for 1,000: {large}"
 
 

@@ -255,4 +255,5 @@ def test_today_runs_the_same_queries_for_1_and_20_exercises(
         )
     assert prescription.exercises.count() == 20
     twenty = today_queries(alex)
+    print(f"Today: {one} queries for 1 exercise, {twenty} for 20")
     assert one == twenty, f"{one} queries for 1 exercise, {twenty} for 20"
