@@ -48,13 +48,18 @@ def test_no_health_data_in_reminder_or_alert_emails(library: None) -> None:
     clinic = Clinic.objects.create(
         name="Lumbar Spine & Sciatica Physiotherapy", time_zone="Europe/London"
     )
-    therapist = TherapistFactory(clinic=clinic)
+    therapist = TherapistFactory(clinic=clinic, user__first_name="Robin")
     exercises = list(Exercise.objects.all())
     checked = 0
     with time_machine.travel(MOMENT, tick=False):
         for number in range(60):
             patient = PatientFactory(
-                primary_therapist=therapist, pain_baseline=number % 5, time_zone="Europe/London"
+                primary_therapist=therapist,
+                pain_baseline=number % 5,
+                time_zone="Europe/London",
+                # Names of their own, so that no patient shares the therapist's first name.
+                user__first_name=f"Casey{number}",
+                user__last_name=f"Lindqvist{number}",
             )
             prescription = Prescription.objects.create(
                 patient=patient,

@@ -30,7 +30,9 @@ def at(hour: int, minute: int = 0, day: date = FRIDAY, zone: ZoneInfo = LONDON) 
 @pytest.fixture
 def alex(clinic_people: SimpleNamespace, library: None):
     mail.outbox.clear()
-    return patient_with_programme(clinic_people.owner, user__first_name="Alex")
+    return patient_with_programme(
+        clinic_people.owner, user__first_name="Alex", user__last_name="Moreno"
+    )
 
 
 @pytest.mark.django_db
