@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -148,6 +150,72 @@ def _shipped_conflict(kind: str, index: int, slug: str) -> str:
     )
 
 
+def _fill_exercise(exercise: Exercise, wanted: dict[str, Any]) -> None:
+    exercise.name = wanted["name"]
+    exercise.category = wanted["category"]
+    exercise.instructions = "\n".join(wanted["instructions"])
+    exercise.cues = "\n".join(wanted["cues"])
+    exercise.cautions = "\n".join(wanted["cautions"])
+    for name, value in wanted["dosage"].items():
+        setattr(exercise, name, value)
+
+
+def _fill_card(card: EducationCard, wanted: dict[str, Any]) -> None:
+    card.title, card.body = wanted["title"], wanted["body"]
+
+
+def _fill_program(program: ProgramTemplate, wanted: dict[str, Any]) -> None:
+    program.name, program.goal = wanted["name"], wanted["goal"]
+
+
+def _replace_items(
+    program: ProgramTemplate, wanted: dict[str, Any], path: str, *, exercises: dict[str, Exercise]
+) -> None:
+    ProgramItem.objects.filter(program=program).delete()
+    items = []
+    for position, item in enumerate(wanted["items"]):
+        row = ProgramItem(
+            program=program, exercise=exercises[item["exercise"]], order=item["order"]
+        )
+        for name in DOSE_FIELDS:
+            setattr(row, name, item["dosage"].get(name))
+        _full_clean(row, f"{path}.items[{position}]", exclude=["program", "exercise"])
+        items.append(row)
+    ProgramItem.objects.bulk_create(items)
+
+
+def _upsert(
+    kind: str,
+    wanted_entries: list[dict[str, Any]],
+    existing: dict[str, Any],
+    describe: Callable[[Any], dict[str, Any]],
+    model: type[models.Model],
+    fill: Callable[[Any, dict[str, Any]], None],
+    *,
+    report: ImportReport,
+    shipped: bool,
+    after_save: Callable[[Any, dict[str, Any], str], None] | None = None,
+) -> None:
+    """Create or update each entry by slug; an entry already as the document says is left
+    untouched (so a second import writes nothing)."""
+    for index, wanted in enumerate(wanted_entries):
+        current = existing.get(wanted["slug"])
+        if current is not None and describe(current) == wanted and current.is_shipped >= shipped:
+            report.unchanged[kind] += 1
+            continue
+        entry = current or model(slug=wanted["slug"])
+        fill(entry, wanted)
+        entry.is_shipped = shipped or bool(current and current.is_shipped)
+        path = f"{kind}[{index}]"
+        _full_clean(entry, path)
+        entry.save()
+        if after_save is not None:
+            after_save(entry, wanted, path)
+        _replace_citations(entry, path, wanted["citations"])
+        existing[entry.slug] = entry
+        (report.updated if current else report.created)[kind] += 1
+
+
 @transaction.atomic
 def library_import(*, document: object, shipped: bool = False) -> ImportReport:
     """Load an exchange-format document: all of it, or nothing.
@@ -203,76 +271,16 @@ def library_import(*, document: object, shipped: bool = False) -> ImportReport:
         source.save()
         (report.updated if current else report.created)["sources"] += 1
 
-    for index, wanted in enumerate(wanted_exercises):
-        current = exercises.get(wanted["slug"])
-        if (
-            current is not None
-            and exercise_document(current) == wanted
-            and current.is_shipped >= shipped
-        ):
-            report.unchanged["exercises"] += 1
-            continue
-        exercise = current or Exercise(slug=wanted["slug"])
-        exercise.name = wanted["name"]
-        exercise.category = wanted["category"]
-        exercise.instructions = "\n".join(wanted["instructions"])
-        exercise.cues = "\n".join(wanted["cues"])
-        exercise.cautions = "\n".join(wanted["cautions"])
-        for name, value in wanted["dosage"].items():
-            setattr(exercise, name, value)
-        exercise.is_shipped = shipped or bool(current and current.is_shipped)
-        path = f"exercises[{index}]"
-        _full_clean(exercise, path)
-        exercise.save()
-        _replace_citations(exercise, path, wanted["citations"])
-        exercises[exercise.slug] = exercise
-        (report.updated if current else report.created)["exercises"] += 1
-
-    for index, wanted in enumerate(wanted_cards):
-        current = cards.get(wanted["slug"])
-        if (
-            current is not None
-            and education_document(current) == wanted
-            and (current.is_shipped >= shipped)
-        ):
-            report.unchanged["education"] += 1
-            continue
-        card = current or EducationCard(slug=wanted["slug"])
-        card.title, card.body = wanted["title"], wanted["body"]
-        card.is_shipped = shipped or bool(current and current.is_shipped)
-        path = f"education[{index}]"
-        _full_clean(card, path)
-        card.save()
-        _replace_citations(card, path, wanted["citations"])
-        (report.updated if current else report.created)["education"] += 1
-
-    for index, wanted in enumerate(wanted_programs):
-        current = programs.get(wanted["slug"])
-        if (
-            current is not None
-            and program_document(current) == wanted
-            and (current.is_shipped >= shipped)
-        ):
-            report.unchanged["programs"] += 1
-            continue
-        program = current or ProgramTemplate(slug=wanted["slug"])
-        program.name, program.goal = wanted["name"], wanted["goal"]
-        program.is_shipped = shipped or bool(current and current.is_shipped)
-        path = f"programs[{index}]"
-        _full_clean(program, path)
-        program.save()
-        ProgramItem.objects.filter(program=program).delete()
-        items = []
-        for position, item in enumerate(wanted["items"]):
-            row = ProgramItem(
-                program=program, exercise=exercises[item["exercise"]], order=item["order"]
-            )
-            for name in DOSE_FIELDS:
-                setattr(row, name, item["dosage"].get(name))
-            _full_clean(row, f"{path}.items[{position}]", exclude=["program", "exercise"])
-            items.append(row)
-        ProgramItem.objects.bulk_create(items)
-        _replace_citations(program, path, wanted["citations"])
-        (report.updated if current else report.created)["programs"] += 1
-
+    upsert = partial(_upsert, report=report, shipped=shipped)
+    upsert("exercises", wanted_exercises, exercises, exercise_document, Exercise, _fill_exercise)
+    upsert("education", wanted_cards, cards, education_document, EducationCard, _fill_card)
+    upsert(
+        "programs",
+        wanted_programs,
+        programs,
+        program_document,
+        ProgramTemplate,
+        _fill_program,
+        after_save=partial(_replace_items, exercises=exercises),
+    )
     return report
