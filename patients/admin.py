@@ -169,7 +169,6 @@ class TherapistAdmin(ClinicScoped):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = TherapistInviteForm
-            kwargs["fields"] = ["email", "first_name", "last_name", "clinic", "role"]
         form = super().get_form(request, obj, change=change, **kwargs)
         if "clinic" in form.base_fields and not request.user.is_superuser:
             form.base_fields["clinic"].initial = staff_clinic_id(request.user)  # type: ignore[arg-type]
@@ -342,10 +341,6 @@ class PatientAdmin(ClinicScoped):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = PatientInviteForm
-        kwargs["fields"] = admin.utils.flatten_fieldsets(self.get_fieldsets(request, obj))
-        kwargs["fields"] = [
-            f for f in kwargs["fields"] if f not in self.get_readonly_fields(request, obj)
-        ]
         form = super().get_form(request, obj, change=change, **kwargs)
         therapist = getattr(request.user, "therapist", None)
         if obj is None and therapist is not None:

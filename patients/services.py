@@ -253,12 +253,15 @@ def prescription_set_status(
 
 
 def alert_acknowledge(*, alert: Alert, user: User) -> bool:
-    """Close an open alert; the next cause of the same kind may then raise a new one."""
-    return bool(
-        Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(
-            status=Alert.Status.ACKNOWLEDGED, acknowledged_at=timezone.now(), acknowledged_by=user
-        )
+    """Close an open alert; the next cause of the same kind may then raise a new one. An email
+    not yet sent about it is no longer needed."""
+    closed = Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(
+        status=Alert.Status.ACKNOWLEDGED, acknowledged_at=timezone.now(), acknowledged_by=user
     )
+    Alert.objects.filter(pk=alert.pk, delivery=Outgoing.Delivery.PENDING).update(
+        delivery=Outgoing.Delivery.SKIPPED, last_error="acknowledged before the email went out"
+    )
+    return bool(closed)
 
 
 def outgoing_retry_now(*, queryset: QuerySet[Any]) -> int:

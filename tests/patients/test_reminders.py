@@ -328,10 +328,14 @@ def test_an_alert_emails_the_therapist_once_with_a_link_to_the_admin(alex) -> No
 
 @pytest.mark.django_db
 def test_an_alert_acknowledged_before_its_email_is_not_sent(alex) -> None:
-    alert = Alert.objects.create(patient=alex, cause=Alert.Cause.HIGH_PAIN, status="acknowledged")
+    from patients.services import alert_acknowledge
+
+    alert = Alert.objects.create(patient=alex, cause=Alert.Cause.HIGH_PAIN)
+    alert_acknowledge(alert=alert, user=alex.primary_therapist.user)
     tick(at(10))
     alert.refresh_from_db()
-    assert alert.delivery == "pending"  # never handed over: only open alerts are
+    assert alert.delivery == "skipped"
+    assert alert.last_error == "acknowledged before the email went out"
     assert mail.outbox == []
 
 
