@@ -75,14 +75,6 @@ def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:
     )
 
 
-def patient_get_for_user(*, user: User, pk: object) -> Patient:
-    return get_object_or_404(patients_visible_to(user), pk=pk)
-
-
-def prescription_get_for_user(*, user: User, pk: object) -> Prescription:
-    return get_object_or_404(prescriptions_visible_to(user), pk=pk)
-
-
 def prescriptions_with_exercises(queryset: QuerySet[Prescription]) -> QuerySet[Prescription]:
     exercises = PrescribedExercise.objects.select_related("exercise").order_by("order", "id")
     return queryset.prefetch_related(Prefetch("exercises", queryset=exercises))
