@@ -34,6 +34,8 @@ DOSE_BOUNDS: dict[str, Bound] = {
     "hold_seconds": Bound(1, 600, "seconds"),
     "times_per_day": Bound(1, 6, "sessions a day"),
     "days_per_week": Bound(1, 7, "days a week"),
+    # A document may give a range ("2-3 times a week"): the dose keeps both ends, never one.
+    "days_per_week_max": Bound(1, 7, "days a week"),
 }
 NUMBER_FIELDS = tuple(DOSE_BOUNDS)
 DOSE_FIELDS = (*NUMBER_FIELDS, "per_side")
@@ -58,6 +60,7 @@ def dosage_parts(dosage: Mapping[str, object]) -> list[str]:
     per_side = bool(dosage.get("per_side"))
     times_per_day = dosage.get("times_per_day")
     days_per_week = dosage.get("days_per_week")
+    days_per_week_max = dosage.get("days_per_week_max")
 
     parts: list[str] = []
     if isinstance(hold, int):
@@ -71,12 +74,26 @@ def dosage_parts(dosage: Mapping[str, object]) -> list[str]:
     if isinstance(times_per_day, int):
         parts.append(TIMES_A_DAY.get(times_per_day, f"{times_per_day} times a day"))
     if isinstance(days_per_week, int):
-        parts.append(
-            "every day"
-            if days_per_week == 7
-            else f"{days_per_week} day{'s' if days_per_week != 1 else ''} a week"
-        )
+        parts.append(days_a_week(days_per_week, days_per_week_max))
     return parts
+
+
+def days_a_week(days: int, most: object = None) -> str:
+    if isinstance(most, int) and most > days:
+        return f"{days}–{most} days a week"
+    return "every day" if days == 7 else f"{days} day{'s' if days != 1 else ''} a week"
+
+
+def dosage_problems(dosage: Mapping[str, object]) -> dict[str, str]:
+    """What the bounds of each field cannot say on their own."""
+    low, high = dosage.get("days_per_week"), dosage.get("days_per_week_max")
+    if high is None:
+        return {}
+    if low is None:
+        return {"days_per_week_max": "Give the fewest days a week too, or leave the range empty."}
+    if isinstance(low, int) and isinstance(high, int) and high < low:
+        return {"days_per_week_max": "The most days a week must not be fewer than the fewest."}
+    return {}
 
 
 def dosage_in_words(dosage: Mapping[str, object], separator: str = ", ") -> str:

@@ -4,15 +4,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
-from exercises.dosage import DOSE_BOUNDS, DOSE_FIELDS, dosage_in_words
+from exercises.dosage import DOSE_BOUNDS, DOSE_FIELDS, dosage_in_words, dosage_problems
 
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lowercase letters, digits and hyphens only."
 )
-
-
-def lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 class Source(models.Model):
@@ -59,9 +55,22 @@ class Dosage(models.Model):
     days_per_week = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=DOSE_BOUNDS["days_per_week"].validators()
     )
+    days_per_week_max = models.PositiveSmallIntegerField(
+        "up to (days a week)",
+        null=True,
+        blank=True,
+        validators=DOSE_BOUNDS["days_per_week_max"].validators(),
+        help_text="Only for a range, like the documents' 2–3 times a week.",
+    )
 
     class Meta:
         abstract = True
+
+    def clean(self) -> None:
+        super().clean()
+        problems = dosage_problems(self.dosage())
+        if problems:
+            raise ValidationError(problems)
 
     def dosage(self) -> dict[str, object]:
         return {field: getattr(self, field) for field in DOSE_FIELDS}
@@ -75,6 +84,12 @@ class Dosage(models.Model):
 
 
 class Exercise(Dosage):
+    class Kind(models.TextChoices):
+        EXERCISE = "exercise", "Exercise"
+        # A test with a result (held for N s / could not), asked for by the therapist now and
+        # then: never scheduled as a daily exercise.
+        SCREEN = "screen", "Screen (an assessment with a result)"
+
     class Category(models.TextChoices):
         GLUTES = "glutes", "Glutes"
         CORE = "core", "Core"
@@ -87,9 +102,13 @@ class Exercise(Dosage):
     slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
     name = models.CharField(max_length=200)
     category = models.CharField(max_length=20, choices=Category.choices)
-    instructions = models.TextField(help_text="One step per line, in order.")
-    cues = models.TextField(blank=True, help_text="One cue per line.")
-    cautions = models.TextField(blank=True, help_text="One caution per line.")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EXERCISE)
+    trials = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Screens only: what the patient records, one entry a trial "
+        '(e.g. {"label": "Left leg, eyes open", "measure": "seconds", "target_seconds": 30}).',
+    )
     is_shipped = models.BooleanField(
         "shipped with the portal",
         default=False,
@@ -104,14 +123,21 @@ class Exercise(Dosage):
     def __str__(self) -> str:
         return self.name
 
-    def instruction_list(self) -> list[str]:
-        return lines(self.instructions)
+    @property
+    def is_screen(self) -> bool:
+        return self.kind == self.Kind.SCREEN
 
-    def cue_list(self) -> list[str]:
-        return lines(self.cues)
+    def lines_of(self, part: str) -> list[Line]:
+        return [line for line in self.lines.all() if line.part == part]
 
-    def caution_list(self) -> list[str]:
-        return lines(self.cautions)
+    def steps(self) -> list[Line]:
+        return self.lines_of(Line.Part.STEP)
+
+    def cues(self) -> list[Line]:
+        return self.lines_of(Line.Part.CUE)
+
+    def cautions(self) -> list[Line]:
+        return self.lines_of(Line.Part.CAUTION)
 
 
 class ProgramTemplate(models.Model):
@@ -153,7 +179,6 @@ class ProgramItem(Dosage):
 class EducationCard(models.Model):
     slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
     title = models.CharField(max_length=200)
-    body = models.TextField()
     is_shipped = models.BooleanField("shipped with the portal", default=False, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -162,6 +187,134 @@ class EducationCard(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def body(self) -> list[Line]:
+        return list(self.lines.all())
+
+
+class Disagreement(models.Model):
+    """A question on which the documents disagree. Wherever one of its positions appears (an
+    exercise or a card it names), every position is shown beside it, each with its own quotes:
+    the portal never settles it by picking one quote."""
+
+    slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
+    topic = models.CharField(max_length=200, help_text="The question, asked neutrally.")
+    exercises = models.ManyToManyField(Exercise, blank=True, related_name="disagreements")
+    education_cards = models.ManyToManyField(
+        EducationCard, blank=True, related_name="disagreements"
+    )
+    is_shipped = models.BooleanField("shipped with the portal", default=False, editable=False)
+
+    class Meta:
+        ordering = ["topic"]
+
+    def __str__(self) -> str:
+        return self.topic
+
+
+class DisagreementPosition(models.Model):
+    disagreement = models.ForeignKey(
+        Disagreement, on_delete=models.CASCADE, related_name="positions"
+    )
+    order = models.PositiveSmallIntegerField(default=1)
+    label = models.CharField(max_length=200, help_text="The position in a few neutral words.")
+
+    class Meta:
+        ordering = ["disagreement", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["disagreement", "order"], name="disagreement_position_order_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Provenance(models.TextChoices):
+    """Where a sentence a patient reads comes from; the page says so beside it."""
+
+    DOCUMENT = "document", "From the documents"
+    STANDARD = "standard", "Standard instruction, not from the source documents"
+    CLINIC = "clinic", "Your clinic's instructions"
+
+
+class Line(models.Model):
+    """One sentence of an exercise (a step, a cue, a caution) or of an education card.
+
+    A line from the documents is a verbatim quote of its source. A written line (the portal's
+    standard wording, or the clinic's own) states no number: it names the dose with
+    placeholders ({hold}, {reps}, {sets}, {frequency}) that are filled from the dose prescribed,
+    so a change of dose changes every line that mentions it (see exercises.wording)."""
+
+    class Part(models.TextChoices):
+        STEP = "step", "Step"
+        CUE = "cue", "Cue"
+        CAUTION = "caution", "Caution"
+        BODY = "body", "Card text"
+
+    exercise = models.ForeignKey(
+        Exercise, null=True, blank=True, on_delete=models.CASCADE, related_name="lines"
+    )
+    education_card = models.ForeignKey(
+        EducationCard, null=True, blank=True, on_delete=models.CASCADE, related_name="lines"
+    )
+    part = models.CharField(max_length=10, choices=Part.choices, default=Part.STEP)
+    position = models.PositiveSmallIntegerField(default=1)
+    text = models.TextField()
+    provenance = models.CharField(max_length=10, choices=Provenance.choices)
+    source = models.ForeignKey(
+        "Source",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        help_text="From the documents only: the document the text is quoted from.",
+    )
+    basis = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Standard wording only: the published guidance it follows, by name.",
+    )
+    author = models.CharField(
+        max_length=200, blank=True, help_text="The clinic's own wording: who wrote it."
+    )
+    written_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["part", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(exercise__isnull=False, education_card__isnull=True)
+                    | models.Q(exercise__isnull=True, education_card__isnull=False)
+                ),
+                name="line_belongs_to_exactly_one_thing",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(provenance="document", source__isnull=False)
+                | (~models.Q(provenance="document") & models.Q(source__isnull=True)),
+                name="line_from_the_documents_names_its_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    def clean(self) -> None:
+        from exercises.wording import line_problems
+
+        super().clean()
+        problems = line_problems(
+            text=self.text,
+            provenance=self.provenance,
+            source_id=self.source_id,
+            part=self.part,
+            author=self.author,
+            written_on=self.written_on,
+        )
+        if problems:
+            raise ValidationError(problems)
 
 
 class Citation(models.Model):
@@ -179,6 +332,15 @@ class Citation(models.Model):
     education_card = models.ForeignKey(
         EducationCard, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
     )
+    disagreement_position = models.ForeignKey(
+        DisagreementPosition,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="citations",
+    )
+
+    OWNERS = ("exercise", "program", "education_card", "disagreement_position")
 
     class Meta:
         ordering = ["position", "id"]
@@ -186,13 +348,28 @@ class Citation(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(
-                        exercise__isnull=False, program__isnull=True, education_card__isnull=True
+                        exercise__isnull=False,
+                        program__isnull=True,
+                        education_card__isnull=True,
+                        disagreement_position__isnull=True,
                     )
                     | models.Q(
-                        exercise__isnull=True, program__isnull=False, education_card__isnull=True
+                        exercise__isnull=True,
+                        program__isnull=False,
+                        education_card__isnull=True,
+                        disagreement_position__isnull=True,
                     )
                     | models.Q(
-                        exercise__isnull=True, program__isnull=True, education_card__isnull=False
+                        exercise__isnull=True,
+                        program__isnull=True,
+                        education_card__isnull=False,
+                        disagreement_position__isnull=True,
+                    )
+                    | models.Q(
+                        exercise__isnull=True,
+                        program__isnull=True,
+                        education_card__isnull=True,
+                        disagreement_position__isnull=False,
                     )
                 ),
                 name="citation_backs_exactly_one_thing",
