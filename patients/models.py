@@ -549,3 +549,69 @@ class WeeklyDigest(Outgoing):
 
     def __str__(self) -> str:
         return f"Digest for {self.therapist} (week of {self.week_start})"
+
+
+class ScreenRequest(models.Model):
+    """The therapist asks the patient to do a screen (a balance or coordination test): it shows
+    on the patient's Today page until they record a result."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for the patient"
+        DONE = "done", "Result recorded"
+        CANCELLED = "cancelled", "Cancelled"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="screen_requests")
+    screen = models.ForeignKey(
+        Exercise,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "screen"},
+    )
+    requested_by = models.ForeignKey(
+        Therapist, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "screen"],
+                condition=models.Q(status="open"),
+                name="one_open_request_per_screen",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.screen} for {self.patient}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.screen_id and not self.screen.is_screen:
+            raise ValidationError({"screen": "Only a screen can be asked for; this is an exercise."})
+
+
+class ScreenResult(models.Model):
+    """What the patient recorded for a screen: one entry per trial of the screen, e.g.
+    {"label": "Left leg, eyes open", "seconds": 30, "could_not": false, "passed": true}."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="screen_results")
+    screen = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
+    request = models.ForeignKey(
+        ScreenRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="results"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    local_date = models.DateField()
+    trials = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        indexes = [models.Index(fields=["patient", "screen", "-recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.screen} on {self.local_date}"
+
+    @property
+    def passed_count(self) -> int:
+        return sum(1 for trial in self.trials if trial.get("passed"))
