@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from exercises.dosage import DOSE_FIELDS, merge_dosage
+from exercises.dosage import DOSE_FIELDS
 from exercises.models import ProgramTemplate
 from exercises.selectors import programs_with_items
 from patients.models import (
@@ -179,15 +179,16 @@ class PlannedExercise:
 
 
 def programme_plan(template: ProgramTemplate) -> list[PlannedExercise]:
-    """The template's exercises with the dose each would get: the exercise's own, overridden
-    by what the template's item sets."""
+    """The template's exercises with the dose the template gives each."""
     template = programs_with_items().get(pk=template.pk)
     return [
         PlannedExercise(
             exercise_id=item.exercise_id,
             name=item.exercise.name,
             order=item.order,
-            dosage=merge_dosage(item.exercise.dosage(), item.override()),
+            # The programme's own dose, whole: never a field borrowed from the exercise, whose
+            # default may come from another document.
+            dosage=item.dosage(),
         )
         for item in template.items.all()
     ]
