@@ -1,16 +1,24 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from exercises.dosage import DOSE_FIELDS
 from exercises.models import (
     Citation,
+    Disagreement,
+    DisagreementPosition,
     EducationCard,
     Exercise,
+    Line,
     ProgramItem,
     ProgramTemplate,
+    Provenance,
     Source,
 )
 
@@ -44,6 +52,69 @@ class CitationInline(admin.StackedInline):
         return formset
 
 
+class LineForm(forms.ModelForm):
+    """A clinic writes its own wording, or quotes a document word for word; the portal's
+    standard wording is shipped only."""
+
+    provenance = forms.ChoiceField(
+        choices=[
+            (Provenance.CLINIC.value, "Our clinic's own wording"),
+            (Provenance.DOCUMENT.value, "A quote from a document (word for word)"),
+        ],
+        initial=Provenance.CLINIC.value,
+    )
+
+    class Meta:
+        model = Line
+        fields = ["position", "part", "text", "provenance", "source"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+    def _post_clean(self) -> None:
+        # Who wrote the clinic's wording, and when, is known before validation: the line's own
+        # checks (no number; author and date for the clinic's wording) then run on the whole row.
+        if self.cleaned_data.get("provenance") == Provenance.CLINIC:
+            self.instance.author = self.author_name
+            self.instance.written_on = timezone.localdate()
+        else:
+            self.instance.author, self.instance.written_on = "", None
+        super()._post_clean()
+
+    author_name = ""
+
+
+class LineInline(admin.TabularInline):
+    model = Line
+    form = LineForm
+    extra = 0
+    fields = ["position", "part", "text", "provenance", "source", "author", "written_on"]
+    readonly_fields = ["author", "written_on"]
+    ordering = ["position", "id"]
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.author_name = request.user.get_full_name() or request.user.get_username()  # type: ignore[union-attr]
+        return formset
+
+
+class ExerciseLineInline(LineInline):
+    fk_name = "exercise"
+    min_num = 1
+    verbose_name = "sentence (step, cue or caution)"
+    verbose_name_plural = "How to do it: every sentence, with where it comes from"
+
+
+class CardLineInline(LineInline):
+    fk_name = "education_card"
+    min_num = 1
+    verbose_name = "sentence"
+    verbose_name_plural = "Card text: every sentence, with where it comes from"
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields["part"].initial = Line.Part.BODY
+        return formset
+
+
 class ExerciseCitationInline(CitationInline):
     fk_name = "exercise"
 
@@ -71,25 +142,34 @@ class SourceAdmin(admin.ModelAdmin):
 
 @admin.register(Exercise)
 class ExerciseAdmin(ShippedReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["name", "category", "dose", "is_shipped", "citation_count", "site_page"]
-    list_filter = ["category", "is_shipped", "citations__source"]
-    search_fields = ["name", "slug", "instructions", "cues"]
+    list_display = ["name", "kind", "category", "dose", "is_shipped", "citation_count", "site_page"]
+    list_filter = ["kind", "category", "is_shipped", "citations__source"]
+    search_fields = ["name", "slug", "lines__text"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["is_shipped"]
-    inlines = [ExerciseCitationInline]
+    inlines = [ExerciseLineInline, ExerciseCitationInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "category", "is_shipped"]}),
-        ("How to do it", {"fields": ["instructions", "cues", "cautions"]}),
+        (None, {"fields": ["name", "slug", "kind", "category", "is_shipped"]}),
         (
             "Default dose (leave empty where the documents give no number)",
             {
                 "fields": [
                     ("sets", "reps", "hold_seconds", "per_side"),
-                    ("times_per_day", "days_per_week"),
+                    ("times_per_day", "days_per_week", "days_per_week_max"),
                 ]
             },
         ),
+        ("Screens only: what the patient records", {"fields": ["trials"]}),
     ]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Exercise], search_term: str
+    ) -> tuple[QuerySet[Exercise], bool]:
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        # A programme or a prescription schedules exercises; screens are asked for on their own.
+        if request.path.endswith("/autocomplete/") and request.GET.get("field_name") == "exercise":
+            queryset = queryset.filter(kind=Exercise.Kind.EXERCISE)
+        return queryset, True if search_term else duplicates
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Exercise]:
         return (
@@ -98,7 +178,7 @@ class ExerciseAdmin(ShippedReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description="dose")
     def dose(self, exercise: Exercise) -> str:
-        return exercise.dosage_in_words()
+        return "—" if exercise.is_screen else exercise.dosage_in_words()
 
     @admin.display(description="citations", ordering="citation_count")
     def citation_count(self, exercise: Exercise) -> int:
@@ -140,7 +220,65 @@ class ProgramTemplateAdmin(ShippedReadOnlyMixin, admin.ModelAdmin):
 class EducationCardAdmin(ShippedReadOnlyMixin, admin.ModelAdmin):
     list_display = ["title", "is_shipped"]
     list_filter = ["is_shipped", "citations__source"]
-    search_fields = ["title", "slug", "body"]
+    search_fields = ["title", "slug", "lines__text"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["is_shipped"]
-    inlines = [EducationCitationInline]
+    inlines = [CardLineInline, EducationCitationInline]
+
+
+class PositionInline(admin.TabularInline):
+    model = DisagreementPosition
+    extra = 0
+    min_num = 2
+    fields = ["order", "label", "quotes"]
+    readonly_fields = ["quotes"]
+
+    @admin.display(description="quotes")
+    def quotes(self, position: DisagreementPosition) -> str:
+        if not position.pk:
+            return "Save, then add its quotes on the position's own page."
+        url = reverse("admin:exercises_disagreementposition_change", args=[position.pk])
+        return format_html('<a href="{}">{} quote(s)</a>', url, position.citations.count())
+
+
+@admin.register(Disagreement)
+class DisagreementAdmin(ShippedReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["topic", "position_count", "is_shipped"]
+    list_filter = ["is_shipped"]
+    search_fields = ["topic", "slug", "positions__label"]
+    prepopulated_fields = {"slug": ["topic"]}
+    readonly_fields = ["is_shipped"]
+    filter_horizontal = ["exercises", "education_cards"]
+    inlines = [PositionInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Disagreement]:
+        return super().get_queryset(request).annotate(position_count=Count("positions"))
+
+    @admin.display(description="positions", ordering="position_count")
+    def position_count(self, disagreement: Disagreement) -> int:
+        return disagreement.position_count  # type: ignore[attr-defined]
+
+
+class PositionCitationInline(CitationInline):
+    fk_name = "disagreement_position"
+
+
+@admin.register(DisagreementPosition)
+class DisagreementPositionAdmin(admin.ModelAdmin):
+    list_display = ["label", "disagreement", "order"]
+    list_select_related = ["disagreement"]
+    search_fields = ["label", "disagreement__topic"]
+    inlines = [PositionCitationInline]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return False  # reached from its disagreement
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.disagreement.is_shipped:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.disagreement.is_shipped:
+            return False
+        return super().has_delete_permission(request, obj)

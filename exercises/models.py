@@ -156,7 +156,9 @@ class ProgramTemplate(models.Model):
 
 
 class ProgramItem(Dosage):
-    """An exercise in a programme; each dose field set here overrides the exercise's own."""
+    """An exercise in a programme, with the programme's whole dose for it: a field left empty is
+    not given by the programme's documents, and is not taken from the exercise (whose dose may
+    come from another document)."""
 
     program = models.ForeignKey(ProgramTemplate, on_delete=models.CASCADE, related_name="items")
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="program_items")
@@ -172,7 +174,15 @@ class ProgramItem(Dosage):
     def __str__(self) -> str:
         return f"{self.order}. {self.exercise}"
 
-    def override(self) -> dict[str, object]:
+    def clean(self) -> None:
+        super().clean()
+        if self.exercise_id and self.exercise.is_screen:
+            raise ValidationError(
+                {"exercise": "A screen is asked for on its own, not scheduled in a programme."}
+            )
+
+    def given(self) -> dict[str, object]:
+        """The dose fields the programme gives; the rest are not given (never inherited)."""
         return {field: value for field, value in self.dosage().items() if value is not None}
 
 
@@ -282,7 +292,7 @@ class Line(models.Model):
     written_on = models.DateField(null=True, blank=True)
 
     class Meta:
-        ordering = ["part", "position", "id"]
+        ordering = ["position", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=(

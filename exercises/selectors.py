@@ -8,17 +8,18 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from exercises.dosage import DOSE_FIELDS
+from exercises.library_format import FORMAT_NAME, FORMAT_VERSION
 from exercises.models import (
     Citation,
+    Disagreement,
+    DisagreementPosition,
     EducationCard,
     Exercise,
+    Line,
     ProgramItem,
     ProgramTemplate,
     Source,
 )
-
-FORMAT_NAME = "exercise-library"
-FORMAT_VERSION = 1
 
 
 def _ordered_citations() -> Prefetch:
@@ -39,15 +40,32 @@ def citations_document(citations: Any) -> list[dict[str, str]]:
     return [{"source": c.source_id, "quote": c.quote} for c in citations.all()]
 
 
+def line_document(line: Line) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "part": line.part,
+        "provenance": line.provenance,
+        "text": line.text,
+    }
+    if line.source_id:
+        document["source"] = line.source_id
+    if line.basis:
+        document["basis"] = line.basis
+    if line.author:
+        document["author"] = line.author
+    if line.written_on:
+        document["written_on"] = line.written_on.isoformat()
+    return document
+
+
 def exercise_document(exercise: Exercise) -> dict[str, Any]:
     return {
         "slug": exercise.slug,
         "name": exercise.name,
         "category": exercise.category,
-        "instructions": exercise.instruction_list(),
-        "cues": exercise.cue_list(),
-        "cautions": exercise.caution_list(),
+        "kind": exercise.kind,
+        "lines": [line_document(line) for line in exercise.lines.all()],
         "dosage": {field: getattr(exercise, field) for field in DOSE_FIELDS},
+        "trials": exercise.trials,
         "citations": citations_document(exercise.citations),
     }
 
@@ -58,7 +76,7 @@ def program_document(program: ProgramTemplate) -> dict[str, Any]:
         "name": program.name,
         "goal": program.goal,
         "items": [
-            {"exercise": item.exercise.slug, "order": item.order, "dosage": item.override()}
+            {"exercise": item.exercise.slug, "order": item.order, "dosage": item.given()}
             for item in program.items.all()
         ],
         "citations": citations_document(program.citations),
@@ -69,13 +87,42 @@ def education_document(card: EducationCard) -> dict[str, Any]:
     return {
         "slug": card.slug,
         "title": card.title,
-        "body": card.body,
+        "lines": [line_document(line) for line in card.lines.all()],
         "citations": citations_document(card.citations),
     }
 
 
+def disagreement_document(disagreement: Disagreement) -> dict[str, Any]:
+    return {
+        "slug": disagreement.slug,
+        "topic": disagreement.topic,
+        "positions": [
+            {"label": position.label, "citations": citations_document(position.citations)}
+            for position in disagreement.positions.all()
+        ],
+        "exercises": sorted(exercise.slug for exercise in disagreement.exercises.all()),
+        "education": sorted(card.slug for card in disagreement.education_cards.all()),
+    }
+
+
+def _lines() -> Prefetch:
+    return Prefetch("lines", queryset=Line.objects.select_related("source"))
+
+
+def _disagreements() -> Prefetch:
+    positions = DisagreementPosition.objects.order_by("order").prefetch_related(
+        _ordered_citations()
+    )
+    return Prefetch(
+        "disagreements",
+        queryset=Disagreement.objects.order_by("topic").prefetch_related(
+            Prefetch("positions", queryset=positions)
+        ),
+    )
+
+
 def exercises_with_citations() -> QuerySet[Exercise]:
-    return Exercise.objects.prefetch_related(_ordered_citations())
+    return Exercise.objects.prefetch_related(_ordered_citations(), _lines(), _disagreements())
 
 
 def programs_with_items() -> QuerySet[ProgramTemplate]:
@@ -86,7 +133,18 @@ def programs_with_items() -> QuerySet[ProgramTemplate]:
 
 
 def education_with_citations() -> QuerySet[EducationCard]:
-    return EducationCard.objects.prefetch_related(_ordered_citations())
+    """Cards with everything a page shows of them: their lines, citations and the
+    disagreements they take part in (with every position's quotes)."""
+    return EducationCard.objects.prefetch_related(_ordered_citations(), _lines(), _disagreements())
+
+
+def disagreements_with_positions() -> QuerySet[Disagreement]:
+    positions = DisagreementPosition.objects.order_by("order").prefetch_related(
+        _ordered_citations()
+    )
+    return Disagreement.objects.prefetch_related(
+        Prefetch("positions", queryset=positions), "exercises", "education_cards"
+    )
 
 
 def library_export() -> dict[str, Any]:
@@ -98,6 +156,9 @@ def library_export() -> dict[str, Any]:
         "exercises": [exercise_document(e) for e in exercises_with_citations().order_by("slug")],
         "programs": [program_document(p) for p in programs_with_items().order_by("slug")],
         "education": [education_document(c) for c in education_with_citations().order_by("slug")],
+        "disagreements": [
+            disagreement_document(d) for d in disagreements_with_positions().order_by("slug")
+        ],
     }
 
 

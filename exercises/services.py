@@ -10,23 +10,31 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
 from exercises.dosage import DOSE_FIELDS
 from exercises.library_format import (
+    FORMAT_VERSION,
     MAX_REPORTED_PROBLEMS,
     LibraryDocumentError,
     reference_problems,
     schema_problems,
 )
+from exercises.library_upgrade import Upgrade, document_version, upgrade_v1
 from exercises.models import (
     Citation,
+    Disagreement,
+    DisagreementPosition,
     EducationCard,
     Exercise,
+    Line,
     ProgramItem,
     ProgramTemplate,
     Source,
 )
 from exercises.selectors import (
+    disagreement_document,
+    disagreements_with_positions,
     education_document,
     education_with_citations,
     exercise_document,
@@ -42,26 +50,37 @@ class ImportReport:
     created: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
     unchanged: Counter[str] = field(default_factory=Counter)
+    upgrade: Upgrade | None = None
 
     @property
     def changed(self) -> bool:
         return bool(sum(self.created.values()) + sum(self.updated.values()))
 
     def summary(self) -> str:
-        kinds = ("sources", "exercises", "programs", "education")
-        return "; ".join(
+        kinds = ("sources", "exercises", "programs", "education", "disagreements")
+        counts = "; ".join(
             f"{kind}: {self.created[kind]} new, {self.updated[kind]} updated, "
             f"{self.unchanged[kind]} unchanged"
             for kind in kinds
         )
-
-
-def _lines(values: list[str] | None) -> list[str]:
-    return [value.strip() for value in values or [] if value.strip()]
+        return f"{counts} ({self.upgrade.summary()})" if self.upgrade else counts
 
 
 def _citations(entry: dict[str, Any]) -> list[dict[str, str]]:
     return [{"source": c["source"], "quote": c["quote"]} for c in entry["citations"]]
+
+
+def _normalised_lines(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    lines = []
+    for line in entry["lines"]:
+        normalised = {"part": line["part"], "provenance": line["provenance"]}
+        normalised["text"] = line["text"].strip()
+        for key in ("source", "basis", "author", "written_on"):
+            value = line.get(key)
+            if isinstance(value, str) and value.strip():
+                normalised[key] = value.strip()
+        lines.append(normalised)
+    return lines
 
 
 def _normalised_exercise(entry: dict[str, Any]) -> dict[str, Any]:
@@ -69,10 +88,13 @@ def _normalised_exercise(entry: dict[str, Any]) -> dict[str, Any]:
         "slug": entry["slug"],
         "name": entry["name"].strip(),
         "category": entry["category"],
-        "instructions": _lines(entry["instructions"]),
-        "cues": _lines(entry.get("cues")),
-        "cautions": _lines(entry.get("cautions")),
+        "kind": entry["kind"],
+        "lines": _normalised_lines(entry),
         "dosage": {name: entry["dosage"].get(name) for name in DOSE_FIELDS},
+        "trials": [
+            {key: value for key, value in trial.items() if value is not None}
+            for trial in entry.get("trials") or []
+        ],
         "citations": _citations(entry),
     }
 
@@ -99,8 +121,21 @@ def _normalised_education(entry: dict[str, Any]) -> dict[str, Any]:
     return {
         "slug": entry["slug"],
         "title": entry["title"].strip(),
-        "body": entry["body"].strip(),
+        "lines": _normalised_lines(entry),
         "citations": _citations(entry),
+    }
+
+
+def _normalised_disagreement(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "slug": entry["slug"],
+        "topic": entry["topic"].strip(),
+        "positions": [
+            {"label": position["label"].strip(), "citations": _citations(position)}
+            for position in entry["positions"]
+        ],
+        "exercises": sorted(set(entry.get("exercises") or [])),
+        "education": sorted(set(entry.get("education") or [])),
     }
 
 
@@ -128,6 +163,7 @@ def _replace_citations(owner: models.Model, path: str, citations: list[dict[str,
         Exercise: "exercise",
         ProgramTemplate: "program",
         EducationCard: "education_card",
+        DisagreementPosition: "disagreement_position",
     }[type(owner)]
     Citation.objects.filter(**{owner_field: owner}).delete()
     rows = []
@@ -153,15 +189,72 @@ def _shipped_conflict(kind: str, index: int, slug: str) -> str:
 def _fill_exercise(exercise: Exercise, wanted: dict[str, Any]) -> None:
     exercise.name = wanted["name"]
     exercise.category = wanted["category"]
-    exercise.instructions = "\n".join(wanted["instructions"])
-    exercise.cues = "\n".join(wanted["cues"])
-    exercise.cautions = "\n".join(wanted["cautions"])
+    exercise.kind = wanted["kind"]
+    exercise.trials = wanted["trials"]
     for name, value in wanted["dosage"].items():
         setattr(exercise, name, value)
 
 
 def _fill_card(card: EducationCard, wanted: dict[str, Any]) -> None:
-    card.title, card.body = wanted["title"], wanted["body"]
+    card.title = wanted["title"]
+
+
+def _replace_lines(owner: Exercise | EducationCard, wanted: dict[str, Any], path: str) -> None:
+    owner_field = "exercise" if isinstance(owner, Exercise) else "education_card"
+    Line.objects.filter(**{owner_field: owner}).delete()
+    rows = []
+    for position, line in enumerate(wanted["lines"], start=1):
+        row = Line(
+            part=line["part"],
+            position=position,
+            text=line["text"],
+            provenance=line["provenance"],
+            source_id=line.get("source"),
+            basis=line.get("basis", ""),
+            author=line.get("author", ""),
+            written_on=line.get("written_on"),
+            **{owner_field: owner},
+        )
+        _full_clean(row, f"{path}.lines[{position - 1}]", exclude=[owner_field])
+        rows.append(row)
+    Line.objects.bulk_create(rows)
+
+
+def _upsert_disagreements(
+    wanted_entries: list[dict[str, Any]],
+    existing: dict[str, Disagreement],
+    *,
+    report: ImportReport,
+    shipped: bool,
+) -> None:
+    exercises = {exercise.slug: exercise for exercise in Exercise.objects.all()}
+    cards = {card.slug: card for card in EducationCard.objects.all()}
+    for index, wanted in enumerate(wanted_entries):
+        current = existing.get(wanted["slug"])
+        if (
+            current is not None
+            and disagreement_document(current) == wanted
+            and current.is_shipped >= shipped
+        ):
+            report.unchanged["disagreements"] += 1
+            continue
+        path = f"disagreements[{index}]"
+        disagreement = current or Disagreement(slug=wanted["slug"])
+        disagreement.topic = wanted["topic"]
+        disagreement.is_shipped = shipped or bool(current and current.is_shipped)
+        _full_clean(disagreement, path)
+        disagreement.save()
+        disagreement.positions.all().delete()
+        for order, position in enumerate(wanted["positions"], start=1):
+            row = DisagreementPosition(
+                disagreement=disagreement, order=order, label=position["label"]
+            )
+            _full_clean(row, f"{path}.positions[{order - 1}]", exclude=["disagreement"])
+            row.save()
+            _replace_citations(row, f"{path}.positions[{order - 1}]", position["citations"])
+        disagreement.exercises.set([exercises[slug] for slug in wanted["exercises"]])
+        disagreement.education_cards.set([cards[slug] for slug in wanted["education"]])
+        (report.updated if current else report.created)["disagreements"] += 1
 
 
 def _fill_program(program: ProgramTemplate, wanted: dict[str, Any]) -> None:
@@ -177,6 +270,7 @@ def _replace_items(
         row = ProgramItem(
             program=program, exercise=exercises[item["exercise"]], order=item["order"]
         )
+        # The item's dose is whole (format version 2): what it leaves out is not given.
         for name in DOSE_FIELDS:
             setattr(row, name, item["dosage"].get(name))
         _full_clean(row, f"{path}.items[{position}]", exclude=["program", "exercise"])
@@ -209,6 +303,8 @@ def _upsert(
         path = f"{kind}[{index}]"
         _full_clean(entry, path)
         entry.save()
+        if "lines" in wanted:
+            _replace_lines(entry, wanted, path)
         if after_save is not None:
             after_save(entry, wanted, path)
         _replace_citations(entry, path, wanted["citations"])
@@ -222,29 +318,44 @@ def library_import(*, document: object, shipped: bool = False) -> ImportReport:
 
     Creates or updates by slug (sources by id); what is already as the document says is left
     untouched, so a second import of the same document changes nothing. `shipped` marks what it
-    loads as the portal's own library; a clinic's import may not change shipped items.
+    loads as the portal's own library; a clinic's import may not change shipped items. A version
+    1 document is upgraded first (exercises.library_upgrade), and the report says how.
     """
+    sources = {s.id: s for s in Source.objects.all()}
+    exercises = {e.slug: e for e in exercises_with_citations()}
+    programs = {p.slug: p for p in programs_with_items()}
+    cards = {c.slug: c for c in education_with_citations()}
+    disagreements = {d.slug: d for d in disagreements_with_positions()}
+
+    upgrade = None
+    if document_version(document) == 1:
+        assert isinstance(document, dict)
+        upgrade = library_upgrade(document=document, known=exercises.values())
+        document = upgrade.document
     problems = schema_problems(document)
     if problems:
         raise LibraryDocumentError(problems[:MAX_REPORTED_PROBLEMS])
     assert isinstance(document, dict)
 
-    sources = {s.id: s for s in Source.objects.all()}
-    exercises = {e.slug: e for e in exercises_with_citations()}
-    programs = {p.slug: p for p in programs_with_items()}
-    cards = {c.slug: c for c in education_with_citations()}
-
     problems = reference_problems(
-        document, known_sources=set(sources), known_exercises=set(exercises)
+        document,
+        known_sources=set(sources),
+        known_exercises=set(exercises),
+        known_screens={slug for slug, e in exercises.items() if e.is_screen},
+        known_cards=set(cards),
     )
     wanted_exercises = [_normalised_exercise(e) for e in document["exercises"]]
     wanted_programs = [_normalised_program(p) for p in document["programs"]]
     wanted_cards = [_normalised_education(c) for c in document["education"]]
+    wanted_disagreements = [
+        _normalised_disagreement(d) for d in document.get("disagreements") or []
+    ]
     if not shipped:
         for kind, wanted, existing, describe in (
             ("exercises", wanted_exercises, exercises, exercise_document),
             ("programs", wanted_programs, programs, program_document),
             ("education", wanted_cards, cards, education_document),
+            ("disagreements", wanted_disagreements, disagreements, disagreement_document),
         ):
             for index, entry in enumerate(wanted):
                 current = existing.get(entry["slug"])
@@ -253,7 +364,7 @@ def library_import(*, document: object, shipped: bool = False) -> ImportReport:
     if problems:
         raise LibraryDocumentError(problems[:MAX_REPORTED_PROBLEMS])
 
-    report = ImportReport()
+    report = ImportReport(upgrade=upgrade)
 
     for index, entry in enumerate(document["sources"]):
         wanted = _normalised_source(entry)
@@ -283,4 +394,14 @@ def library_import(*, document: object, shipped: bool = False) -> ImportReport:
         _fill_program,
         after_save=partial(_replace_items, exercises=exercises),
     )
+    _upsert_disagreements(wanted_disagreements, disagreements, report=report, shipped=shipped)
     return report
+
+
+def library_upgrade(*, document: dict[str, Any], known: Any) -> Upgrade:
+    """A version 1 document as version 2 (see docs/library-format.md); the library's own
+    exercises give the doses of programme items whose exercise the file does not carry."""
+    known_doses = {exercise.slug: exercise.dosage() for exercise in known}
+    upgrade = upgrade_v1(document, today=timezone.localdate(), known_doses=known_doses)
+    assert upgrade.document["version"] == FORMAT_VERSION
+    return upgrade

@@ -19,11 +19,36 @@ PLACEHOLDERS = ("hold", "reps", "sets", "frequency")
 
 # Digits, and the number words a dose is written in: "Repeat 15 times", "fifteen times",
 # "twice a day", "daily". "One" and "once" stay allowed ("stand on one leg").
-NUMBER_WORDS = (
-    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty hundred twice thrice "
-    "daily weekly"
-).split()
+NUMBER_WORDS = [
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "hundred",
+    "twice",
+    "thrice",
+    "daily",
+    "weekly",
+]
 STATED_NUMBER = re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 
 EMPTY_DOSE = {

@@ -46,6 +46,16 @@ THERAPIST_PERMISSIONS = [
     ("exercises", "add_citation"),
     ("exercises", "change_citation"),
     ("exercises", "delete_citation"),
+    ("exercises", "view_line"),
+    ("exercises", "add_line"),
+    ("exercises", "change_line"),
+    ("exercises", "delete_line"),
+    ("exercises", "view_disagreement"),
+    ("exercises", "view_disagreementposition"),
+    ("patients", "view_screenrequest"),
+    ("patients", "add_screenrequest"),
+    ("patients", "change_screenrequest"),
+    ("patients", "view_screenresult"),
 ]
 CLINIC_ADMIN_PERMISSIONS = [
     *THERAPIST_PERMISSIONS,

@@ -15,6 +15,7 @@ from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from exercises.models import Citation, Disagreement, DisagreementPosition, Line
 from patients.models import (
     CheckOff,
     Clinic,
@@ -75,9 +76,36 @@ def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:
     )
 
 
+def prescribed_exercises_with_content() -> QuerySet[PrescribedExercise]:
+    """Prescribed exercises with everything their card shows: the exercise's lines (and their
+    sources) and the disagreements it takes part in; a fixed number of queries, however many."""
+    return (
+        PrescribedExercise.objects.select_related("exercise")
+        .prefetch_related(
+            Prefetch("exercise__lines", queryset=Line.objects.select_related("source")),
+            Prefetch(
+                "exercise__disagreements",
+                queryset=Disagreement.objects.order_by("topic").prefetch_related(
+                    Prefetch(
+                        "positions",
+                        queryset=DisagreementPosition.objects.order_by("order").prefetch_related(
+                            Prefetch(
+                                "citations",
+                                queryset=Citation.objects.select_related("source"),
+                            )
+                        ),
+                    )
+                ),
+            ),
+        )
+        .order_by("order", "id")
+    )
+
+
 def prescriptions_with_exercises(queryset: QuerySet[Prescription]) -> QuerySet[Prescription]:
-    exercises = PrescribedExercise.objects.select_related("exercise").order_by("order", "id")
-    return queryset.prefetch_related(Prefetch("exercises", queryset=exercises))
+    return queryset.prefetch_related(
+        Prefetch("exercises", queryset=prescribed_exercises_with_content())
+    )
 
 
 # Adherence, pain and the next reminder ------------------------------------------------------
@@ -317,6 +345,20 @@ def prescribed_exercise_get_for_patient(*, patient: Patient, pk: object) -> Pres
     """One of the patient's own prescribed exercises, or 404."""
     return get_object_or_404(
         PrescribedExercise.objects.select_related("exercise", "prescription"),
+        pk=pk,
+        prescription__patient=patient,
+    )
+
+
+def prescribed_exercise_page_for_patient(*, patient: Patient, pk: object) -> PrescribedExercise:
+    """One of the patient's own prescribed exercises with all its page shows (its lines,
+    disagreements and citations), or 404."""
+    return get_object_or_404(
+        prescribed_exercises_with_content()
+        .select_related("prescription__therapist__user")
+        .prefetch_related(
+            Prefetch("exercise__citations", queryset=Citation.objects.select_related("source"))
+        ),
         pk=pk,
         prescription__patient=patient,
     )

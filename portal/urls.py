@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("patients.urls")),
+    path("", include("patients.programme_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("exercises/", include("exercises.urls")),
     path("admin/", admin.site.urls),

@@ -175,7 +175,7 @@ class Migration(migrations.Migration):
                 ("written_on", models.DateField(blank=True, null=True)),
             ],
             options={
-                "ordering": ["part", "position", "id"],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.RemoveConstraint(

@@ -12,8 +12,9 @@ from exercises.services import library_import
 
 class Command(BaseCommand):
     help = (
-        "Load an exercise-library document (../shared/specs/library-format.md): all of it or "
-        "nothing. Creates or updates by slug; importing the same file twice changes nothing."
+        "Load an exercise-library document (docs/library-format.md): all of it or "
+        "nothing. Creates or updates by slug; importing the same file twice changes nothing. "
+        "A version 1 document is upgraded first."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
