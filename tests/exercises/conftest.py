@@ -7,14 +7,25 @@ def library_snapshot() -> dict[str, list[dict[str, object]]]:
     """Every row of the library, as stored: a change anywhere changes the snapshot."""
     from exercises.models import (
         Citation,
+        Disagreement,
+        DisagreementPosition,
         EducationCard,
         Exercise,
+        Line,
         ProgramItem,
         ProgramTemplate,
         Source,
     )
 
-    return {
-        model.__name__: list(model.objects.order_by("pk").values())
-        for model in (Source, Exercise, ProgramTemplate, ProgramItem, EducationCard, Citation)
-    }
+    models = (
+        Source,
+        Exercise,
+        ProgramTemplate,
+        ProgramItem,
+        EducationCard,
+        Citation,
+        Line,
+        Disagreement,
+        DisagreementPosition,
+    )
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}

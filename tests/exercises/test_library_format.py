@@ -1,4 +1,4 @@
-"""export_library and import_library implement ../shared/specs/library-format.md."""
+"""export_library and import_library implement docs/library-format.md."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ from jsonschema import Draft202012Validator
 
 from exercises.dosage import DOSE_BOUNDS
 from exercises.library_format import SHIPPED_LIBRARY_PATH, library_schema
-from exercises.models import Citation, EducationCard, Exercise, ProgramTemplate, Source
+from exercises.models import (
+    Citation,
+    Disagreement,
+    EducationCard,
+    Exercise,
+    ProgramTemplate,
+    Source,
+)
 from tests.exercises.conftest import library_snapshot
 
 SHIPPED = json.loads(SHIPPED_LIBRARY_PATH.read_text(encoding="utf-8"))
@@ -38,7 +45,7 @@ def import_file(tmp_path: Path, document: object, *, shipped: bool = False) -> s
 
 
 def empty_library() -> None:
-    for model in (Citation, ProgramTemplate, EducationCard, Exercise, Source):
+    for model in (Disagreement, Citation, ProgramTemplate, EducationCard, Exercise, Source):
         model.objects.all().delete()
 
 
@@ -84,14 +91,23 @@ def test_importing_the_same_document_twice_changes_nothing(tmp_path: Path) -> No
 @pytest.mark.django_db
 def test_an_import_updates_by_slug(library: None, tmp_path: Path) -> None:
     clinic_library = export()
-    for kind in ("exercises", "programs", "education"):
+    for kind in ("exercises", "programs", "education", "disagreements"):
         clinic_library[kind] = []
     clinic_library["exercises"] = [
         {
             "slug": "wall-sit",
             "name": "Wall sit",
             "category": "strength",
-            "instructions": ["Slide down a wall until your knees are bent."],
+            "kind": "exercise",
+            "lines": [
+                {
+                    "part": "step",
+                    "provenance": "clinic",
+                    "text": "Slide down a wall until your knees are bent; hold for {hold}.",
+                    "author": "Robin Hale",
+                    "written_on": "2026-11-23",
+                }
+            ],
             "dosage": {"hold_seconds": 20},
             "citations": [{"source": "003_487f5233d54e28e4", "quote": "Load to explode."}],
         }
@@ -193,7 +209,7 @@ MALFORMED: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         _set("exercises[4].citations", []),
         "exercises[4].citations: needs at least one citation",
     ),
-    ("wrong version", _set("version", 2), "version: must be 1"),
+    ("unknown version", _set("version", 3), "version: must be 2"),
     (
         "per side not a yes/no",
         _set("exercises[0].dosage.per_side", "yes"),
@@ -229,8 +245,20 @@ def test_a_malformed_document_is_refused_with_the_offending_path_and_nothing_is_
     for program in document["programs"]:
         for item in program["items"]:
             item["exercise"] = f"clinic-{item['exercise']}"
+    for disagreement in document["disagreements"]:
+        disagreement["slug"] = f"clinic-{disagreement['slug']}"
+        for kind in ("exercises", "education"):
+            disagreement[kind] = [f"clinic-{slug}" for slug in disagreement.get(kind, [])]
     document["exercises"][0]["slug"] = "glute-bridge-clinic"
-    document["programs"][0]["items"][0]["exercise"] = "glute-bridge-clinic"
+    for program in document["programs"]:
+        for item in program["items"]:
+            if item["exercise"] == "clinic-glute-bridge":
+                item["exercise"] = "glute-bridge-clinic"
+    for disagreement in document["disagreements"]:
+        disagreement["exercises"] = [
+            "glute-bridge-clinic" if slug == "clinic-glute-bridge" else slug
+            for slug in disagreement["exercises"]
+        ]
     document["exercises"][1]["slug"] = "exercise-two"
     if label == "duplicate slugs":
         document["exercises"][0]["slug"] = "glute-bridge"

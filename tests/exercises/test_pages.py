@@ -7,10 +7,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from exercises.models import EducationCard, Exercise, ProgramTemplate, Source
+from exercises.models import Disagreement, EducationCard, Exercise, ProgramTemplate, Source
 from patients.models import User
 
-ADMIN_MODELS = [Source, Exercise, ProgramTemplate, EducationCard]
+ADMIN_MODELS = [Source, Exercise, ProgramTemplate, EducationCard, Disagreement]
 
 
 @pytest.fixture
@@ -18,6 +18,15 @@ def superuser_client(client: Client, db: None) -> Client:
     user = User.objects.create_superuser("owner@clinic.example", "a-strong-passphrase")
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def staff_client(db: None) -> Client:
+    from tests.factories import TherapistFactory
+
+    staff = Client()
+    staff.force_login(TherapistFactory().user)
+    return staff
 
 
 @pytest.fixture
@@ -77,10 +86,21 @@ def exercise_form(**overrides: object) -> dict[str, object]:
         "name": "Wall sit",
         "slug": "wall-sit",
         "category": "strength",
-        "instructions": "Slide down a wall.\nHold.",
-        "cues": "",
-        "cautions": "",
+        "kind": "exercise",
+        "trials": "[]",
         "hold_seconds": "20",
+        "lines-TOTAL_FORMS": "2",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-position": "1",
+        "lines-0-part": "step",
+        "lines-0-text": "Slide down a wall until your knees are bent.",
+        "lines-0-provenance": "clinic",
+        "lines-1-position": "2",
+        "lines-1-part": "step",
+        "lines-1-text": "Hold for {hold}.",
+        "lines-1-provenance": "clinic",
         "per_side": "unknown",
         "citations-TOTAL_FORMS": "1",
         "citations-INITIAL_FORMS": "0",
@@ -103,6 +123,13 @@ def test_a_clinic_adds_its_own_exercise_beside_the_shipped_ones(
     wall_sit = Exercise.objects.get(slug="wall-sit")
     assert wall_sit.is_shipped is False
     assert wall_sit.citations.get().quote == "Load to explode."
+    # The clinic's own wording, with who wrote it and when.
+    steps = wall_sit.steps()
+    assert [(line.provenance, line.author) for line in steps] == [
+        ("clinic", "owner@clinic.example"),
+        ("clinic", "owner@clinic.example"),
+    ]
+    assert all(line.written_on for line in steps)
     listing = superuser_client.get(admin_url(Exercise, "changelist"), {"is_shipped__exact": "0"})
     assert "Wall sit" in listing.content.decode()
 
@@ -121,6 +148,12 @@ def test_a_clinic_adds_its_own_exercise_beside_the_shipped_ones(
         ({"reps": "ten"}, "Enter a whole number."),
         ({"slug": "Wall Sit"}, "Enter a valid"),
         ({"citations-0-quote": "", "citations-0-source": ""}, "Please submit at least 1 form"),
+        ({"lines-1-text": "Hold for 20 seconds."}, "A written line may not state a number"),
+        (
+            {"lines-0-provenance": "document", "lines-0-source": "004_66a13a9510dc2bf2"},
+            "Not found word for word in 004_66a13a9510dc2bf2",
+        ),
+        ({"days_per_week_max": "3"}, "Give the fewest days a week too"),
     ],
 )
 def test_bad_doses_and_missing_citations_are_refused_in_the_admin(
@@ -135,40 +168,51 @@ def test_bad_doses_and_missing_citations_are_refused_in_the_admin(
 
 @pytest.mark.django_db
 def test_every_exercise_page_shows_dose_steps_and_the_documents_quotes(
-    library: None, patient_client: Client
+    library: None, staff_client: Client
 ) -> None:
-    for exercise in Exercise.objects.prefetch_related("citations__source"):
-        page = patient_client.get(reverse("exercises:detail", args=[exercise.slug]))
+    for exercise in Exercise.objects.prefetch_related("citations__source", "lines"):
+        page = staff_client.get(reverse("exercises:detail", args=[exercise.slug]))
         assert page.status_code == 200
         html = page.content.decode()
-        assert exercise.dosage_in_words() in html
-        for step in exercise.instruction_list():
-            assert escape(step) in html
+        if not exercise.is_screen:
+            assert exercise.dosage_in_words() in html
+        for line in exercise.lines.all():
+            if "{" not in line.text:
+                assert escape(line.text) in html
         for citation in exercise.citations.all():
             assert escape(citation.source.title) in html
             assert escape(citation.quote) in html
 
 
 @pytest.mark.django_db
-def test_the_glute_bridge_page_reads_as_a_patient_needs_it(
-    library: None, patient_client: Client
+def test_the_glute_bridge_page_reads_as_a_therapist_needs_it(
+    library: None, staff_client: Client
 ) -> None:
-    html = patient_client.get("/exercises/glute-bridge/").content.decode()
+    html = staff_client.get("/exercises/glute-bridge/").content.decode()
     assert "Hold 10 s, 15 times, every day" in html
+    assert "Hold for 10 seconds, then relax and lower down." in html
     assert "Repeat this exercise 15 times daily to strengthen the glute muscles." in html
-    side_plank = patient_client.get("/exercises/side-plank/").content.decode()
+    side_plank = staff_client.get("/exercises/side-plank/").content.decode()
     assert "Hold 15 s, each side" in side_plank
 
 
 @pytest.mark.django_db
-def test_library_index_and_education_cards_render(library: None, patient_client: Client) -> None:
+def test_the_library_is_the_therapists_and_a_patient_sees_the_cards(
+    library: None, patient_client: Client, staff_client: Client
+) -> None:
+    """Found by clinicians: a patient could browse every exercise of the library."""
     index = patient_client.get("/exercises/").content.decode()
     for exercise in Exercise.objects.all():
-        assert escape(exercise.name) in index
+        assert escape(exercise.name) not in index
+        assert patient_client.get(f"/exercises/{exercise.slug}/").status_code == 404
     for card in EducationCard.objects.all():
+        assert escape(card.title) in index
         page = patient_client.get(reverse("exercises:education", args=[card.slug]))
         assert page.status_code == 200
         assert escape(card.citations.first().source.title) in page.content.decode()
+    staff_index = staff_client.get("/exercises/").content.decode()
+    for exercise in Exercise.objects.all():
+        assert escape(exercise.name) in staff_index
 
 
 @pytest.mark.django_db
