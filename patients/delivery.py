@@ -48,7 +48,7 @@ class Skip(Exception):
 
 @dataclass
 class Email:
-    to: str
+    to: str | list[str]  # a therapist alert may go to several clinic admins
     subject: str
     text: str
     html: str
@@ -58,7 +58,7 @@ class Email:
         message = EmailMultiAlternatives(
             subject=self.subject,
             body=self.text,
-            to=[self.to],
+            to=[self.to] if isinstance(self.to, str) else list(self.to),
             headers=self.headers,
             connection=connection,
         )
@@ -66,7 +66,9 @@ class Email:
         return message
 
 
-def render_email(template: str, context: dict[str, Any], *, to: str, **headers: str) -> Email:
+def render_email(
+    template: str, context: dict[str, Any], *, to: str | list[str], **headers: str
+) -> Email:
     """An email from templates/<template>-subject.txt, -body.txt and -body.html."""
     subject = " ".join(render_to_string(f"{template}-subject.txt", context).split())
     return Email(

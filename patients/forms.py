@@ -24,6 +24,7 @@ from patients.models import (
     days_from_mask,
     mask_from_days,
 )
+from patients.safety import NONE_OF_THESE, STANDARD_TEXTS, URGENT_SIGN_KEYS
 from patients.services import patient_invite, therapist_invite
 
 DAY_CHOICES = [(str(number), name) for number, name in enumerate(WEEKDAYS)]
@@ -188,6 +189,44 @@ NPRS_CHOICES = [(str(score), str(score)) for score in range(11)]
 NPRS_MESSAGE = "Choose a whole number from 0 (no pain) to 10 (worst pain imaginable)."
 
 
+URGENT_SIGNS_REQUIRED = "Tell us if you have any of these warning signs, or tick “None of these”."
+
+
+class UrgentSignsField(forms.MultipleChoiceField):
+    """The urgent warning signs (patients/safety.py) as checkboxes, with "None of these": an
+    answer is required, and "None of these" beside a sign is refused rather than guessed at.
+    Cleans to the signs ticked; empty for "None of these"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "choices",
+            [(key, STANDARD_TEXTS[key].text) for key in URGENT_SIGN_KEYS]
+            + [(NONE_OF_THESE, "None of these")],
+        )
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": URGENT_SIGNS_REQUIRED,
+                "invalid_choice": "“%(value)s” is not one of the warning signs we ask about.",
+            },
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> list[str]:
+        signs = super().clean(value)
+        if NONE_OF_THESE in signs and len(signs) > 1:
+            raise ValidationError(
+                "You ticked “None of these” and a warning sign: untick one of them.",
+                code="none_and_a_sign",
+            )
+        return [sign for sign in signs if sign != NONE_OF_THESE]
+
+
+class SafetyCheckForm(forms.Form):
+    urgent_signs = UrgentSignsField(label="Do you have any of these now?")
+
+
 class PainReportForm(forms.Form):
     score = forms.TypedChoiceField(
         label="How much does your back hurt right now?",
@@ -213,6 +252,8 @@ class PainReportForm(forms.Form):
         label="The spasm is severe: it stops me bending or turning",
         required=False,
     )
+    # Rendered by the template with each sign's provenance (patients/_guidance_urgent_question).
+    urgent_signs = UrgentSignsField(label="Do you have any of these now?")
     note = forms.CharField(
         label="Anything else your therapist should know?",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -229,7 +270,6 @@ class PainReportForm(forms.Form):
             "moment",
             "qualities",
             "severe_spasm",
-            "note",
         )
 
     def clean(self) -> dict[str, Any]:

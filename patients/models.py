@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -92,6 +92,23 @@ class Clinic(models.Model):
         validators=[validate_time_zone],
         help_text="Where the clinic is: the therapists' weekly digest goes out in this zone.",
     )
+    phone = models.CharField(
+        max_length=40,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^\+?[0-9][0-9 ()./-]{2,38}$",
+                "Digits, spaces and + ( ) . / - only, for example 020 7946 0000.",
+            )
+        ],
+        help_text="Patients see it on every safety screen: the number to call about a report.",
+    )
+    opening_hours = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="When the phone is answered, as patients should read it, e.g. "
+        "“Mon–Fri 8:00–18:00”.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -115,6 +132,20 @@ class Therapist(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class HoldReason(models.TextChoices):
+    """Why a patient's programme is paused until their therapist reviews it, most severe first."""
+
+    URGENT_SIGN = "urgent_sign", "An urgent warning sign"
+    NERVE_SYMPTOMS = "nerve_symptoms", "Nerve symptoms (radiating, tingling or numbness)"
+    SEVERE_SPASM = "severe_spasm", "A severe spasm"
+
+    @classmethod
+    def severity(cls, reason: str) -> int:
+        """Higher is more severe; an empty reason holds nothing."""
+        order = [choice.value for choice in cls]
+        return len(order) - order.index(reason) if reason in order else 0
 
 
 class Patient(models.Model):
@@ -152,12 +183,46 @@ class Patient(models.Model):
     reminder_token = models.CharField(
         max_length=43, unique=True, default=new_reminder_token, editable=False
     )
+    safety_check_at = models.DateTimeField(
+        "urgent warning signs first answered",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Today asks the patient about the urgent warning signs until they have answered.",
+    )
+    programme_held_at = models.DateTimeField(
+        "programme paused since",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Paused until the therapist reviews the report: no check-off, no reminder.",
+    )
+    programme_held_reason = models.CharField(
+        "programme paused for",
+        max_length=20,
+        choices=HoldReason.choices,
+        blank=True,
+        editable=False,
+    )
+    programme_held_alert = models.ForeignKey(
+        "Alert",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="Acknowledging it resumes the programme.",
+    )
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
 
     def __str__(self) -> str:
         return str(self.user)
+
+    @property
+    def programme_held(self) -> bool:
+        return self.programme_held_at is not None
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -413,7 +478,8 @@ class PainReport(models.Model):
         DULL = "dull", "Dull ache"
         SHARP = "sharp", "Sharp"
         RADIATING = "radiating", "Radiating into the thigh or knee"
-        TINGLING = "tingling", "Tingling or numbness"
+        TINGLING = "tingling", "Tingling (pins and needles) in the thigh or leg"
+        NUMBNESS = "numbness", "Numbness in the thigh or leg"
         SPASM = "spasm", "Spasm"
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="pain_reports")
@@ -423,9 +489,17 @@ class PainReport(models.Model):
     moment = models.CharField("when", max_length=20, choices=Moment.choices)
     qualities = models.JSONField("what it feels like", default=list, blank=True)
     severe_spasm = models.BooleanField(default=False)
+    urgent_signs = models.JSONField(
+        "urgent warning signs",
+        default=list,
+        blank=True,
+        help_text="The warning signs the patient ticked (see patients/safety.py); empty: none.",
+    )
     note = models.TextField(blank=True)
     red_flag = models.BooleanField(
-        default=False, help_text="Radiating or tingling pain, a severe spasm, or pain running."
+        default=False,
+        help_text="Radiating, tingling or numb pain, a severe spasm, pain running, or an urgent "
+        "warning sign.",
     )
 
     class Meta:
@@ -436,11 +510,29 @@ class PainReport(models.Model):
         return f"{self.score}/10 on {self.local_date}"
 
 
+class SafetyCheck(models.Model):
+    """The patient's answer to the urgent warning signs questions, asked at their first login
+    (and whenever they open the questions again), outside any pain report."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="safety_checks")
+    answered_at = models.DateTimeField(default=timezone.now)
+    urgent_signs = models.JSONField(
+        "urgent warning signs", default=list, blank=True, help_text="Empty: none of these."
+    )
+
+    class Meta:
+        ordering = ["-answered_at"]
+
+    def __str__(self) -> str:
+        return f"Warning signs answered {self.answered_at:%Y-%m-%d %H:%M}"
+
+
 class Alert(Outgoing):
     """Something a therapist should look at; one open alert per cause and patient. Its email
     to the therapist is sent like a reminder (see Outgoing)."""
 
     class Cause(models.TextChoices):
+        URGENT = "urgent", "Urgent warning sign"  # the most severe: first
         RED_FLAG = "red_flag", "Red-flag pain report"
         HIGH_PAIN = "high_pain", "Pain 7 or more"
         PAIN_RISING = "pain_rising", "Pain up 2+ on baseline"
@@ -455,6 +547,19 @@ class Alert(Outgoing):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     pain_report = models.ForeignKey(
         PainReport, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    check_off = models.ForeignKey(
+        CheckOff, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    safety_check = models.ForeignKey(
+        SafetyCheck, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    hold_reason = models.CharField(
+        "pauses the programme for",
+        max_length=20,
+        choices=HoldReason.choices,
+        blank=True,
+        help_text="Set when a report that pauses the programme raised or joined this alert.",
     )
     created_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -474,6 +579,102 @@ class Alert(Outgoing):
 
     def __str__(self) -> str:
         return f"{self.get_cause_display()}: {self.patient}"
+
+
+class AlertNotice(models.Model):
+    """What happened, for one cause, when a patient's report raised or joined an alert: the
+    patient is told exactly this (and the page checks the alert's email again when it shows it)."""
+
+    class Outcome(models.TextChoices):
+        MESSAGE_QUEUED = "message_queued", "New alert: its email is on its way"
+        ALREADY_OPEN = "already_open", "Added to an alert already open"
+        NO_RECIPIENT = "no_recipient", "New alert: nobody active to email"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alert_notices")
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notices")
+    cause = models.CharField(max_length=20, choices=Alert.Cause.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    recipient = models.CharField(
+        max_length=300, blank=True, help_text="First names of the people the email goes to."
+    )
+    pain_report = models.ForeignKey(
+        PainReport, null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
+    )
+    check_off = models.ForeignKey(
+        CheckOff, null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
+    )
+    safety_check = models.ForeignKey(
+        SafetyCheck, null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        pain_report__isnull=False, check_off__isnull=True, safety_check__isnull=True
+                    )
+                    | models.Q(
+                        pain_report__isnull=True, check_off__isnull=False, safety_check__isnull=True
+                    )
+                    | models.Q(
+                        pain_report__isnull=True, check_off__isnull=True, safety_check__isnull=False
+                    )
+                ),
+                name="alert_notice_about_exactly_one_report",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_cause_display()}: {self.get_outcome_display()}"
+
+
+def safety_text_choices() -> list[tuple[str, str]]:
+    # A callable, so the texts' list lives in patients/safety.py alone (which reads these models)
+    # and is not frozen into a migration.
+    from patients.safety import KEY_CHOICES
+
+    return KEY_CHOICES
+
+
+class ClinicWording(models.Model):
+    """A clinic's own text in place of one of the portal's standard safety texts
+    (patients/safety.py), shown to the clinic's patients as the clinic's, with author and date."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="wordings")
+    key = models.CharField("replaces", max_length=40, choices=safety_text_choices)
+    text = models.TextField(help_text="What your patients read instead of the standard text.")
+    written_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["clinic", "key"]
+        verbose_name = "clinic wording"
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "key"], name="one_wording_per_clinic_and_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_key_display()} ({self.clinic})"
+
+    @property
+    def author(self) -> str:
+        return str(self.written_by) if self.written_by else "your clinic"
+
+    def clean(self) -> None:
+        from patients.safety import placeholder_problem
+
+        super().clean()
+        self.text = self.text.strip()
+        if not self.text:
+            raise ValidationError({"text": "Write the text your patients should read."})
+        problem = placeholder_problem(self.key, self.text)
+        if problem:
+            raise ValidationError({"text": problem})
 
 
 class Invitation(Outgoing):
@@ -589,7 +790,9 @@ class ScreenRequest(models.Model):
     def clean(self) -> None:
         super().clean()
         if self.screen_id and not self.screen.is_screen:
-            raise ValidationError({"screen": "Only a screen can be asked for; this is an exercise."})
+            raise ValidationError(
+                {"screen": "Only a screen can be asked for; this is an exercise."}
+            )
 
 
 class ScreenResult(models.Model):

@@ -33,6 +33,7 @@ from patients.models import (
     Prescription,
     Reminder,
     Therapist,
+    User,
     WeeklyDigest,
 )
 from patients.schedule import in_quiet_hours, is_due_on, session_starts, wall_clock, zone
@@ -83,6 +84,8 @@ def due_reminders(now: datetime) -> list[DueSession]:
         Prescription.objects.filter(
             status=Prescription.Status.ACTIVE,
             patient__reminders_enabled=True,
+            # A programme paused until the therapist reviews a report is not to be done.
+            patient__programme_held_at__isnull=True,
             start_date__lte=latest_day,
         )
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=earliest_day))
@@ -216,6 +219,7 @@ def due_follow_ups(now: datetime) -> list[Reminder]:
             sent_at__lte=now - FOLLOW_UP_AFTER,
             sent_at__gt=now - timedelta(hours=12),
             patient__reminders_enabled=True,
+            patient__programme_held_at__isnull=True,
             prescription__status=Prescription.Status.ACTIVE,
         )
         .exclude(Exists(logged_check_off))
@@ -280,7 +284,8 @@ def inactivity_check(now: datetime | None = None) -> int:
     recent_check_off = CheckOff.objects.filter(patient=OuterRef("pk"), local_date__gt=since)
     recent_pain = PainReport.objects.filter(patient=OuterRef("pk"), local_date__gt=since)
     inactive = (
-        Patient.objects.filter(Exists(started_long_enough))
+        # A patient told to pause their programme is not inactive: they are doing as asked.
+        Patient.objects.filter(Exists(started_long_enough), programme_held_at__isnull=True)
         .exclude(Exists(recent_check_off))
         .exclude(Exists(recent_pain))
         .values_list("pk", flat=True)
@@ -373,6 +378,8 @@ def prepare_reminder(
     here = now.astimezone(patient.zone)
     if not patient.reminders_enabled:
         raise Skip("reminders turned off")
+    if patient.programme_held_at is not None:
+        raise Skip("the programme is paused until the therapist reviews a report")
     if not prescription.is_due_on(reminder.local_date):
         raise Skip("the prescription is paused, finished or changed")
     if here.date() != reminder.local_date:
@@ -408,17 +415,40 @@ def prepare_reminder(
     )
 
 
+NO_RECIPIENT = (
+    "no active recipient: the primary therapist's account is inactive and the clinic has no "
+    "active clinic admin"
+)
+
+
+def alert_recipients(patient: Patient) -> list[User]:
+    """Who is emailed an alert about the patient: their primary therapist, or if that account
+    is inactive (the therapist left, say), the clinic's active clinic admins, so that an alert
+    never waits on nobody."""
+    therapist_user = patient.primary_therapist.user
+    if therapist_user.is_active:
+        return [therapist_user]
+    return list(
+        User.objects.filter(
+            is_active=True,
+            therapist__clinic_id=patient.clinic_id,
+            therapist__role=Therapist.Role.CLINIC_ADMIN,
+        ).order_by("first_name", "email")
+    )
+
+
 def prepare_alert(alert: Alert, now: datetime, batch: Any = None) -> Email:
     if alert.status != Alert.Status.OPEN:
         raise Skip("acknowledged before the email went out")
-    therapist = alert.patient.primary_therapist
-    if not therapist.user.is_active:
-        raise Skip("the therapist's account is inactive")
+    recipients = alert_recipients(alert.patient)
+    if not recipients:
+        raise Skip(NO_RECIPIENT)
     link = settings.SITE_URL + reverse("admin:patients_alert_change", args=[alert.pk])
+    first_name = recipients[0].first_name if len(recipients) == 1 else ""
     return render_email(
         "patients/email/alert",
-        {"first_name": therapist.user.first_name or "there", "link": link},
-        to=therapist.user.email,
+        {"first_name": first_name or "there", "link": link},
+        to=[user.email for user in recipients],
     )
 
 

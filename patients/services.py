@@ -21,8 +21,11 @@ from exercises.models import ProgramTemplate
 from exercises.selectors import programs_with_items
 from patients.models import (
     Alert,
+    AlertNotice,
     CheckOff,
     Clinic,
+    ClinicWording,
+    HoldReason,
     Invitation,
     Outgoing,
     PainReport,
@@ -30,9 +33,12 @@ from patients.models import (
     PrescribedExercise,
     Prescription,
     PrescriptionVersion,
+    SafetyCheck,
     Therapist,
     User,
 )
+from patients.reminders import NO_RECIPIENT, alert_recipients
+from patients.safety import HIGH_PAIN, URGENT_SIGN_KEYS, PainAssessment
 
 ROLE_GROUPS = {
     Therapist.Role.THERAPIST: "Therapists",
@@ -253,16 +259,42 @@ def prescription_set_status(
 # Alerts -------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def alert_acknowledge(*, alert: Alert, user: User) -> bool:
     """Close an open alert; the next cause of the same kind may then raise a new one. An email
-    not yet sent about it is no longer needed."""
+    not yet sent about it is no longer needed. If it paused the patient's programme, and no
+    other open alert does, the programme resumes."""
     closed = Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(
         status=Alert.Status.ACKNOWLEDGED, acknowledged_at=timezone.now(), acknowledged_by=user
     )
     Alert.objects.filter(pk=alert.pk, delivery=Outgoing.Delivery.PENDING).update(
         delivery=Outgoing.Delivery.SKIPPED, last_error="acknowledged before the email went out"
     )
+    if closed:
+        _programme_hold_review(patient_id=alert.patient_id)
     return bool(closed)
+
+
+def _programme_hold_review(*, patient_id: int) -> None:
+    patient = Patient.objects.select_for_update().get(pk=patient_id)
+    if patient.programme_held_at is None:
+        return
+    holding = list(
+        Alert.objects.filter(patient_id=patient_id, status=Alert.Status.OPEN).exclude(
+            hold_reason=""
+        )
+    )
+    if not holding:
+        programme_resume(patient=patient)
+        return
+    if patient.programme_held_alert_id in {alert.pk for alert in holding}:
+        return
+    # Another open alert still pauses it (an urgent sign reported after nerve symptoms, say):
+    # the programme stays paused, and acknowledging that one resumes it.
+    strongest = max(holding, key=lambda a: (HoldReason.severity(a.hold_reason), a.created_at))
+    patient.programme_held_alert = strongest
+    patient.programme_held_reason = strongest.hold_reason
+    patient.save(update_fields=["programme_held_alert", "programme_held_reason"])
 
 
 def outgoing_retry_now(*, queryset: QuerySet[Any]) -> int:
@@ -351,6 +383,12 @@ class ActionRefused(Exception):
     """A patient's action that cannot be done; the message says why, in their words."""
 
 
+PROGRAMME_PAUSED = (
+    "Your programme is paused until your therapist has reviewed your report, so exercises "
+    "cannot be checked off for now."
+)
+
+
 def check_off_record(
     *,
     patient: Patient,
@@ -368,6 +406,8 @@ def check_off_record(
     prescription = prescribed_exercise.prescription
     if prescription.patient_id != patient.pk:
         raise ActionRefused("This exercise is not in your programme.")
+    if Patient.objects.filter(pk=patient.pk, programme_held_at__isnull=False).exists():
+        raise ActionRefused(PROGRAMME_PAUSED)
     if not prescription.is_due_on(today):
         raise ActionRefused("This exercise is not due today.")
     done = set(
@@ -414,6 +454,7 @@ def check_off_undo(*, patient: Patient, check_off: CheckOff, now: datetime | Non
     check_off.delete()
 
 
+@transaction.atomic
 def check_off_rate(
     *,
     patient: Patient,
@@ -422,41 +463,173 @@ def check_off_rate(
     pain_during: int | None,
     now: datetime | None = None,
 ) -> CheckOff:
-    _own_check_off_of_today(patient=patient, check_off=check_off, now=now or timezone.now())
+    """Record how the exercise went. Pain of 7 or more during it raises a high-pain alert
+    about this check-off (the patient is then shown what to do: see check_off_needs_guidance)."""
+    now = now or timezone.now()
+    _own_check_off_of_today(patient=patient, check_off=check_off, now=now)
     check_off.difficulty = difficulty
     check_off.pain_during = pain_during
     check_off.full_clean()
     check_off.save(update_fields=["difficulty", "pain_during"])
+    already_told = check_off.notices.filter(cause=Alert.Cause.HIGH_PAIN).exists()
+    if check_off_needs_guidance(check_off) and not already_told:
+        alert_notify(patient=patient, cause=Alert.Cause.HIGH_PAIN, now=now, check_off=check_off)
     return check_off
 
 
-RED_FLAG_QUALITIES = {PainReport.Quality.RADIATING, PainReport.Quality.TINGLING}
-HIGH_PAIN = 7
-MEANINGFUL_RISE = 2  # points on the NPRS: the clinically meaningful change for low back pain
-
-
-def pain_report_guidance(report: PainReport) -> list[str]:
-    """Which of the documents' safety cards apply to this report (education card slugs)."""
-    slugs = []
-    if RED_FLAG_QUALITIES & set(report.qualities):
-        slugs.append("stop-radiating-pain")
-    if report.severe_spasm:
-        slugs.append("stop-severe-spasm")
-    if report.moment == PainReport.Moment.RUNNING and report.score > 0:
-        slugs.append("stop-pain-while-running")
-    return slugs
+def check_off_needs_guidance(check_off: CheckOff) -> bool:
+    return check_off.pain_during is not None and check_off.pain_during >= HIGH_PAIN
 
 
 def alert_raise(
-    *, patient: Patient, cause: str, pain_report: PainReport | None = None
+    *,
+    patient: Patient,
+    cause: str,
+    pain_report: PainReport | None = None,
+    check_off: CheckOff | None = None,
+    safety_check: SafetyCheck | None = None,
+    now: datetime | None = None,
 ) -> Alert | None:
     """One open alert per cause and patient: a second cause of the same kind joins the first
     (the database's partial unique constraint decides, also between concurrent requests)."""
     try:
         with transaction.atomic():
-            return Alert.objects.create(patient=patient, cause=cause, pain_report=pain_report)
+            return Alert.objects.create(
+                patient=patient,
+                cause=cause,
+                pain_report=pain_report,
+                check_off=check_off,
+                safety_check=safety_check,
+                created_at=now or timezone.now(),
+            )
     except IntegrityError:
         return None
+
+
+def _recipient_names(patient: Patient, recipients: list[User]) -> str:
+    """How the patient is told who the alert's email goes to."""
+    if [user.pk for user in recipients] == [patient.primary_therapist.user_id]:
+        return recipients[0].first_name or "your therapist"
+    names = [user.first_name for user in recipients if user.first_name]
+    return f"{' and '.join(names)} at your clinic" if names else "your clinic"
+
+
+def alert_notify(
+    *,
+    patient: Patient,
+    cause: str,
+    now: datetime,
+    pain_report: PainReport | None = None,
+    check_off: CheckOff | None = None,
+    safety_check: SafetyCheck | None = None,
+    hold_reason: str = "",
+) -> AlertNotice:
+    """Raise the alert (or join the open one of that cause) and record what happened, which is
+    what the patient is told: a message on its way to a named person, an alert already open,
+    or nobody to email (the alert stands for the clinic to see, its email skipped)."""
+    for _attempt in range(3):
+        alert = alert_raise(
+            patient=patient,
+            cause=cause,
+            pain_report=pain_report,
+            check_off=check_off,
+            safety_check=safety_check,
+            now=now,
+        )
+        recipient = ""
+        if alert is not None:
+            recipients = alert_recipients(patient)
+            if recipients:
+                outcome = AlertNotice.Outcome.MESSAGE_QUEUED
+                recipient = _recipient_names(patient, recipients)
+            else:
+                outcome = AlertNotice.Outcome.NO_RECIPIENT
+                Alert.objects.filter(pk=alert.pk).update(
+                    delivery=Outgoing.Delivery.SKIPPED, last_error=NO_RECIPIENT
+                )
+            break
+        alert = Alert.objects.filter(patient=patient, cause=cause, status=Alert.Status.OPEN).first()
+        if alert is not None:  # else acknowledged in between: raise a new one
+            outcome = AlertNotice.Outcome.ALREADY_OPEN
+            break
+    else:  # pragma: no cover (three acknowledgements in a row, between two statements)
+        raise RuntimeError(f"Could not raise or join a {cause} alert for patient {patient.pk}")
+    if HoldReason.severity(hold_reason) > HoldReason.severity(alert.hold_reason):
+        alert.hold_reason = hold_reason
+        Alert.objects.filter(pk=alert.pk).update(hold_reason=hold_reason)
+    return AlertNotice.objects.create(
+        patient=patient,
+        alert=alert,
+        cause=cause,
+        outcome=outcome,
+        recipient=recipient,
+        pain_report=pain_report,
+        check_off=check_off,
+        safety_check=safety_check,
+        created_at=now,
+    )
+
+
+# The programme's pause --------------------------------------------------------------------
+
+
+def programme_hold(*, patient: Patient, reason: str, alert: Alert, now: datetime) -> None:
+    """Pause the patient's programme until the therapist has reviewed `alert`: no check-off,
+    no reminder, no follow-up. A more severe reason takes over an existing pause."""
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    if locked.programme_held_at is not None and HoldReason.severity(reason) <= HoldReason.severity(
+        locked.programme_held_reason
+    ):
+        held_at, reason, alert_id = (
+            locked.programme_held_at,
+            locked.programme_held_reason,
+            locked.programme_held_alert_id,
+        )
+    else:
+        held_at, alert_id = locked.programme_held_at or now, alert.pk
+    Patient.objects.filter(pk=patient.pk).update(
+        programme_held_at=held_at, programme_held_reason=reason, programme_held_alert_id=alert_id
+    )
+    patient.programme_held_at = held_at
+    patient.programme_held_reason = reason
+    patient.programme_held_alert_id = alert_id
+
+
+def programme_resume(*, patient: Patient) -> bool:
+    """The therapist has reviewed the report: the programme and its reminders go on."""
+    resumed = Patient.objects.filter(pk=patient.pk, programme_held_at__isnull=False).update(
+        programme_held_at=None, programme_held_reason="", programme_held_alert=None
+    )
+    patient.programme_held_at = None
+    patient.programme_held_reason = ""
+    patient.programme_held_alert = None
+    return bool(resumed)
+
+
+def _alerts_for(
+    *, patient: Patient, assessment: PainAssessment, report: PainReport, now: datetime
+) -> None:
+    # The alerts are rows in the same transaction as the report; the worker emails them.
+    for cause in assessment.alert_causes:
+        holds = cause == assessment.hold_cause and bool(assessment.hold_reason)
+        notice = alert_notify(
+            patient=patient,
+            cause=cause,
+            now=now,
+            pain_report=report,
+            hold_reason=assessment.hold_reason if holds else "",
+        )
+        if holds:
+            programme_hold(
+                patient=patient, reason=assessment.hold_reason, alert=notice.alert, now=now
+            )
+
+
+def _urgent_signs(signs: list[str]) -> list[str]:
+    unknown = set(signs) - set(URGENT_SIGN_KEYS)
+    if unknown:
+        raise ActionRefused("That is not one of the warning signs we ask about.")
+    return [key for key in URGENT_SIGN_KEYS if key in signs]
 
 
 @transaction.atomic
@@ -467,6 +640,7 @@ def pain_report_create(
     moment: str,
     qualities: list[str],
     severe_spasm: bool = False,
+    urgent_signs: list[str] | None = None,
     note: str = "",
     now: datetime | None = None,
 ) -> PainReport:
@@ -479,22 +653,53 @@ def pain_report_create(
         moment=moment,
         qualities=sorted(set(qualities)),
         severe_spasm=severe_spasm,
+        urgent_signs=_urgent_signs(urgent_signs or []),
         note=note.strip(),
     )
-    report.red_flag = bool(pain_report_guidance(report))
+    assessment = PainAssessment.of(report, patient.pain_baseline)
+    report.red_flag = assessment.red_flag
     report.full_clean()
     report.save()
-    # The alerts are rows in the same transaction as the report; the worker emails them.
-    if report.red_flag:
-        alert_raise(patient=patient, cause=Alert.Cause.RED_FLAG, pain_report=report)
-    if report.score >= HIGH_PAIN:
-        alert_raise(patient=patient, cause=Alert.Cause.HIGH_PAIN, pain_report=report)
-    if (
-        patient.pain_baseline is not None
-        and report.score >= patient.pain_baseline + MEANINGFUL_RISE
-    ):
-        alert_raise(patient=patient, cause=Alert.Cause.PAIN_RISING, pain_report=report)
+    _alerts_for(patient=patient, assessment=assessment, report=report, now=now)
     return report
+
+
+@transaction.atomic
+def safety_check_record(
+    *, patient: Patient, urgent_signs: list[str], now: datetime | None = None
+) -> SafetyCheck:
+    """The patient's answer to the warning signs questions. Any sign: an urgent alert, and the
+    programme paused until the therapist has reviewed it."""
+    now = now or timezone.now()
+    check = SafetyCheck.objects.create(
+        patient=patient, answered_at=now, urgent_signs=_urgent_signs(urgent_signs)
+    )
+    if patient.safety_check_at is None:
+        Patient.objects.filter(pk=patient.pk, safety_check_at__isnull=True).update(
+            safety_check_at=now
+        )
+        patient.safety_check_at = now
+    if check.urgent_signs:
+        notice = alert_notify(
+            patient=patient,
+            cause=Alert.Cause.URGENT,
+            now=now,
+            safety_check=check,
+            hold_reason=HoldReason.URGENT_SIGN,
+        )
+        programme_hold(patient=patient, reason=HoldReason.URGENT_SIGN, alert=notice.alert, now=now)
+    return check
+
+
+# The clinic's own wording -------------------------------------------------------------------
+
+
+def clinic_wording_save(*, wording: ClinicWording, user: User) -> ClinicWording:
+    """Save a clinic's text; whoever saved it last is its author on the patient's page."""
+    wording.written_by = user
+    wording.full_clean()
+    wording.save()
+    return wording
 
 
 def patient_settings_update(*, patient: Patient, **fields: Any) -> Patient:

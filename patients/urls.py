@@ -17,6 +17,13 @@ urlpatterns = [
     ),
     path("pain/new/", views.pain_report_new, name="pain_report_new"),
     path("pain/<int:report_id>/", views.pain_report_detail, name="pain_report"),
+    path(
+        "pain/check-off/<int:check_off_id>/",
+        views.check_off_guidance,
+        name="check_off_guidance",
+    ),
+    path("safety-check/", views.safety_check, name="safety_check"),
+    path("safety-check/<int:check_id>/", views.safety_check_result, name="safety_check_result"),
     path("history/", views.history, name="history"),
     path("programme/", views.handout, name="handout"),
     path("settings/", views.settings_view, name="settings"),

@@ -1,4 +1,5 @@
-"""The patient site: Today, check-offs, pain reports, history, the printable programme, settings.
+"""The patient site: Today, check-offs, pain reports and their guidance, the urgent warning signs
+check, history, the printable programme, settings.
 
 Every view takes the patient from the logged-in user and reads only through the selectors that
 are limited to that patient: another patient's ids are a 404.
@@ -15,13 +16,18 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
-from exercises.selectors import education_with_citations
-from patients import charts
-from patients.forms import CheckOffRatingForm, PainReportForm, PatientSettingsForm
+from patients import charts, safety
+from patients.forms import (
+    CheckOffRatingForm,
+    PainReportForm,
+    PatientSettingsForm,
+    SafetyCheckForm,
+)
 from patients.models import Patient, Prescription
 from patients.reminders import patient_from_unsubscribe_token
 from patients.selectors import (
@@ -36,12 +42,13 @@ from patients.selectors import (
 )
 from patients.services import (
     ActionRefused,
+    check_off_needs_guidance,
     check_off_rate,
     check_off_record,
     check_off_undo,
     pain_report_create,
-    pain_report_guidance,
     patient_settings_update,
+    safety_check_record,
 )
 
 PatientView = Callable[..., HttpResponse]
@@ -96,7 +103,12 @@ def _refused(request: HttpRequest, patient: Patient, item: Any, message: str) ->
 @require_GET
 @patient_required
 def today(request: HttpRequest, patient: Patient) -> HttpResponse:
+    # The warning signs are asked once before anything else; after that, from Today's link.
+    if patient.safety_check_at is None:
+        return redirect("safety_check")
     day, cards = today_cards(patient)
+    if patient.programme_held:
+        cards = []  # paused until the therapist has reviewed the report: nothing to tick off
     return render(
         request,
         "patients/today.html",
@@ -106,6 +118,7 @@ def today(request: HttpRequest, patient: Patient) -> HttpResponse:
             "cards": cards,
             "done": sum(card.done for card in cards),
             "rating_form": CheckOffRatingForm(),
+            "safety": safety.today_safety(patient),
         },
     )
 
@@ -163,6 +176,12 @@ def check_off_rate_view(request: HttpRequest, patient: Patient, check_off_id: in
         )
     except ActionRefused as refused:
         return _refused(request, patient, item, str(refused))
+    if check_off_needs_guidance(record):
+        # Advice and what the clinic was told need a page, not a line in the card.
+        url = reverse("check_off_guidance", kwargs={"check_off_id": record.pk})
+        if request.htmx:  # type: ignore[attr-defined]
+            return HttpResponseClientRedirect(url)
+        return redirect(url)
     if request.htmx:  # type: ignore[attr-defined]
         return _card_response(request, patient, item)
     messages.success(request, "Thanks: your therapist will see how it went.")
@@ -180,21 +199,61 @@ def pain_report_new(request: HttpRequest, patient: Patient) -> HttpResponse:
             moment=form.cleaned_data["moment"],
             qualities=form.cleaned_data["qualities"],
             severe_spasm=form.cleaned_data["severe_spasm"],
+            urgent_signs=form.cleaned_data["urgent_signs"],
             note=form.cleaned_data["note"],
         )
         return redirect("pain_report", report_id=report.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "patients/pain_form.html", {"form": form}, status=status)
+    question = safety.urgent_question(safety.clinic_wordings(patient.clinic_id))
+    return render(
+        request, "patients/pain_form.html", {"form": form, "question": question}, status=status
+    )
 
 
 @require_GET
 @patient_required
 def pain_report_detail(request: HttpRequest, patient: Patient, report_id: int) -> HttpResponse:
     report = pain_report_get_for_patient(patient=patient, pk=report_id)
-    slugs = pain_report_guidance(report)
-    cards = {card.slug: card for card in education_with_citations().filter(slug__in=slugs)}
-    guidance = [cards[slug] for slug in slugs if slug in cards]
+    guidance = safety.pain_report_guidance(report)
     return render(request, "patients/pain_report.html", {"report": report, "guidance": guidance})
+
+
+@require_GET
+@patient_required
+def check_off_guidance(request: HttpRequest, patient: Patient, check_off_id: int) -> HttpResponse:
+    """After an exercise rated 7 or more for pain: what to do, and what the clinic was told."""
+    record = check_off_get_for_patient(patient=patient, pk=check_off_id)
+    guidance = safety.check_off_guidance(record)
+    return render(request, "patients/pain_report.html", {"check_off": record, "guidance": guidance})
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def safety_check(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The urgent warning signs: asked at the first login (Today sends the patient here until
+    they have answered), and open to answer again at any time."""
+    form = SafetyCheckForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        check = safety_check_record(patient=patient, urgent_signs=form.cleaned_data["urgent_signs"])
+        return redirect("safety_check_result", check_id=check.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {
+        "form": form,
+        "question": safety.urgent_question(safety.clinic_wordings(patient.clinic_id)),
+        "first_time": patient.safety_check_at is None,
+    }
+    return render(request, "patients/safety_check.html", context, status=status)
+
+
+@require_GET
+@patient_required
+def safety_check_result(request: HttpRequest, patient: Patient, check_id: int) -> HttpResponse:
+    check = safety.safety_check_get_for_patient(patient=patient, pk=check_id)
+    return render(
+        request,
+        "patients/safety_check.html",
+        {"check": check, "guidance": safety.safety_check_guidance(check)},
+    )
 
 
 @require_GET

@@ -33,6 +33,8 @@ class ClinicFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Clinic {n}")
     time_zone = "Europe/London"
+    phone = "020 7946 0000"
+    opening_hours = "Mon–Fri 8:00–18:00"
 
 
 class TherapistFactory(factory.django.DjangoModelFactory):
@@ -59,6 +61,9 @@ class PatientFactory(factory.django.DjangoModelFactory):
     clinic = factory.LazyAttribute(lambda patient: patient.primary_therapist.clinic)
     time_zone = "Europe/London"
     pain_baseline = 4
+    # A patient who has answered the urgent warning signs check (Today asks until they have);
+    # the tests of that first check set it to None.
+    safety_check_at = factory.LazyFunction(timezone.now)
 
 
 class PrescriptionFactory(factory.django.DjangoModelFactory):

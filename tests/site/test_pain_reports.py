@@ -175,7 +175,7 @@ def test_finding_4_urgent_warning_signs_are_asked_and_explained(
     first = client.get("/today/")
     assert first.status_code == 302 and first.headers["Location"] == "/safety-check/"
     check = client.get("/safety-check/").content.decode()
-    for sign in ("saddle area", "bladder or bowel", "weakness in your legs", "fever"):
+    for sign in ("saddle area", "bladder or bowel", "Weakness in your legs", "fever"):
         assert sign in check
     form = client.get("/pain/new/").content.decode()
     assert "saddle area" in form and "None of these" in form
@@ -311,7 +311,7 @@ def test_an_unknown_feeling_or_a_long_note_is_refused(alex: Client) -> None:
     ("signs", "message"),
     [
         (["none", "saddle_numbness"], "You ticked “None of these” and a warning sign"),
-        (["headache"], "Select a valid choice"),
+        (["headache"], "“headache” is not one of the warning signs we ask about."),
         ([], "Tell us if you have any of these warning signs"),
     ],
     ids=["none-and-a-sign", "unknown-sign", "unanswered"],
