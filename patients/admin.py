@@ -32,8 +32,10 @@ from patients.forms import (
 )
 from patients.models import (
     Alert,
+    AlertNotice,
     CheckOff,
     Clinic,
+    ClinicWording,
     Invitation,
     PainReport,
     Patient,
@@ -43,6 +45,7 @@ from patients.models import (
     Therapist,
     User,
 )
+from patients.safety import STANDARD_TEXTS
 from patients.selectors import (
     clinics_visible_to,
     patient_history,
@@ -57,12 +60,14 @@ from patients.selectors import (
 from patients.services import (
     LARGE_PROGRAMME,
     alert_acknowledge,
+    clinic_wording_save,
     outgoing_retry_now,
     prescription_create_from_template,
     prescription_record_version,
     prescription_set_status,
     prescription_version_on,
     programme_plan,
+    programme_resume,
     therapist_groups_sync,
 )
 
@@ -136,8 +141,20 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(Clinic)
 class ClinicAdmin(ClinicScoped):
     clinic_lookup = "pk"
-    list_display = ["name", "time_zone", "therapist_count", "patient_count"]
+    list_display = ["name", "time_zone", "phone", "therapist_count", "patient_count"]
     search_fields = ["name"]
+    fieldsets = [
+        (None, {"fields": ["name", "time_zone"]}),
+        (
+            "How patients reach you",
+            {
+                "fields": ["phone", "opening_hours"],
+                "description": "Shown on every safety screen a patient sees: after a pain "
+                "report that raises an alert, when the programme is paused, and with the "
+                "urgent warning signs.",
+            },
+        ),
+    ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Clinic]:
         return (
@@ -300,11 +317,28 @@ class PatientAdmin(ClinicScoped):
     list_filter = [TherapistFilter, AlertStateFilter, AdherenceBandFilter]
     search_fields = ["user__first_name", "user__last_name", "user__email"]
     autocomplete_fields = ["primary_therapist"]
-    actions = ["assign_programme"]
+    actions = ["assign_programme", "resume_programme"]
     change_form_template = "admin/patients/patient/change_form.html"
     fieldsets = [
         (None, {"fields": ["name_and_email", "clinic", "primary_therapist", "pain_baseline"]}),
         REMINDER_FIELDSET,
+        (
+            "Safety",
+            {
+                "fields": [
+                    "programme_paused",
+                    "programme_held_reason",
+                    "programme_held_alert",
+                    "safety_check_at",
+                ]
+            },
+        ),
+    ]
+    safety_fields = [
+        "programme_paused",
+        "programme_held_reason",
+        "programme_held_alert",
+        "safety_check_at",
     ]
     add_fieldsets = [
         (None, {"fields": ["email", "first_name", "last_name"]}),
@@ -351,7 +385,27 @@ class PatientAdmin(ClinicScoped):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["name_and_email"] + ([] if request.user.is_superuser else ["clinic"])
+        clinic = [] if request.user.is_superuser else ["clinic"]
+        return ["name_and_email", *clinic, *self.safety_fields]
+
+    @admin.display(description="programme paused since")
+    def programme_paused(self, patient: Patient) -> str:
+        if patient.programme_held_at is None:
+            return "Not paused"
+        since = patient.programme_held_at.astimezone(patient.zone)
+        return f"{since:%a %d %b %Y %H:%M} ({patient.time_zone}): until you review the alert"
+
+    @admin.action(
+        description="Reviewed: resume the programme of the selected patients",
+        permissions=["change"],
+    )
+    def resume_programme(self, request: HttpRequest, queryset: QuerySet[Patient]) -> None:
+        resumed = sum(programme_resume(patient=patient) for patient in queryset)
+        self.message_user(
+            request,
+            f"{resumed} programme{'s' if resumed != 1 else ''} resumed: check-offs and "
+            "reminders go on. Open alerts stay open until you acknowledge them.",
+        )
 
     def save_model(self, request, obj, form, change):
         if change:  # a new patient was made, and invited, by PatientInviteForm.save()
@@ -602,6 +656,26 @@ class PatientAdmin(ClinicScoped):
         return response
 
 
+def _report_summary(notice: AlertNotice) -> str:
+    if notice.pain_report is not None:
+        report = notice.pain_report
+        qualities = dict(PainReport.Quality.choices)
+        parts = [f"pain report {report.score}/10, {report.get_moment_display().lower()}"]
+        parts += [qualities.get(q, q).lower() for q in report.qualities]
+        if report.severe_spasm:
+            parts.append("severe spasm")
+        parts += [
+            STANDARD_TEXTS[s].text.lower() for s in report.urgent_signs if s in STANDARD_TEXTS
+        ]
+        return "; ".join(parts)
+    if notice.check_off is not None:
+        return f"exercise rated {notice.check_off.pain_during}/10 for pain during it"
+    signs = notice.safety_check.urgent_signs if notice.safety_check else []
+    return "warning signs: " + "; ".join(
+        STANDARD_TEXTS[s].text.lower() for s in signs if s in STANDARD_TEXTS
+    )
+
+
 def _csv_safe(row: list[object]) -> list[object]:
     # A patient's note that starts like a formula must not run in the therapist's spreadsheet.
     return [
@@ -759,6 +833,10 @@ class AlertAdmin(ClinicScoped):
         "patient",
         "cause",
         "pain_report",
+        "check_off",
+        "safety_check",
+        "hold_reason",
+        "reports_added",
         "created_at",
         "acknowledged_at",
         "acknowledged_by",
@@ -768,6 +846,25 @@ class AlertAdmin(ClinicScoped):
         "last_error",
     ]
     fields = [*readonly_fields, "status"]
+
+    @admin.display(description="what the patient reported, and was told")
+    def reports_added(self, alert: Alert) -> str:
+        """Every report that raised or joined this alert: a report that joined an open alert
+        was told so, and must be found here."""
+        notices = alert.notices.select_related("pain_report", "check_off", "safety_check")
+        rows = []
+        for notice in notices:
+            rows.append(
+                format_html(
+                    "<li>{}: {} <em>({})</em></li>",
+                    notice.created_at.astimezone(alert.patient.zone).strftime("%d %b %Y %H:%M"),
+                    _report_summary(notice),
+                    notice.get_outcome_display(),
+                )
+            )
+        if not rows:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html("".join(rows)))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -807,7 +904,7 @@ class ReadOnlyScoped(ClinicScoped):
 
 @admin.register(PainReport)
 class PainReportAdmin(ReadOnlyScoped):
-    list_display = ["patient", "score", "moment", "local_date", "red_flag"]
+    list_display = ["patient", "score", "moment", "local_date", "red_flag", "urgent_signs"]
     list_select_related = ["patient__user"]
     list_filter = ["red_flag", "moment"]
     search_fields = [
@@ -906,3 +1003,71 @@ class ReminderAdmin(ClinicScoped):
         self.message_user(
             request, f"{count} reminder{'s' if count != 1 else ''} will go out within a minute."
         )
+
+
+# The clinic's own safety wording ----------------------------------------------------------------
+
+
+@admin.register(ClinicWording)
+class ClinicWordingAdmin(ClinicScoped):
+    """A clinic's own text in place of one of the portal's standard safety texts. Whoever may
+    change the clinic (its clinic admins) may change its wording; its therapists may read it.
+    (The permission follows the clinic's own, so patients/roles.py needs no new entry.)"""
+
+    list_display = ["key", "text", "clinic", "written_by", "updated_at"]
+    list_select_related = ["clinic", "written_by"]
+    list_filter = ["key"]
+    readonly_fields = ["standard_text", "written_by", "updated_at"]
+
+    def get_fields(self, request, obj=None):
+        return ["clinic", "key", "standard_text", "text", "written_by", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        # The key and clinic stay what they were: another text is another row.
+        return [*self.readonly_fields, "clinic", "key"]
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial = super().get_changeform_initial_data(request)
+        if not request.user.is_superuser:
+            initial.setdefault("clinic", staff_clinic_id(request.user))  # type: ignore[arg-type]
+        return initial
+
+    @admin.display(description="the standard text it replaces")
+    def standard_text(self, wording: ClinicWording | None) -> str:
+        def row(key: str) -> str:
+            standard = STANDARD_TEXTS[key]
+            return format_html(
+                "<li><strong>{}</strong>: {}<br><small>Follows {}</small></li>",
+                standard.label,
+                standard.text,
+                "; ".join(standard.basis),
+            )
+
+        if wording is not None and wording.key in STANDARD_TEXTS:
+            return format_html("<ul>{}</ul>", row(wording.key))
+        return format_html("<ul>{}</ul>", format_html("".join(row(key) for key in STANDARD_TEXTS)))
+
+    def save_model(self, request, obj, form, change):
+        clinic_wording_save(wording=obj, user=request.user)
+
+    def _clinic_permission(self, request: HttpRequest, action: str) -> bool:
+        return request.user.has_perm(f"patients.{action}_clinic")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._clinic_permission(request, "view")
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._clinic_permission(request, "view") or self._clinic_permission(
+            request, "change"
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._clinic_permission(request, "change")
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._clinic_permission(request, "change")
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._clinic_permission(request, "change")
