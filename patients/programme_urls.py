@@ -8,4 +8,5 @@ urlpatterns = [
         programme_views.programme_exercise,
         name="programme_exercise",
     ),
+    path("screens/<int:request_id>/", programme_views.screen_record, name="screen_record"),
 ]

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from patients.models import CheckOff, PainReport
+from exercises.models import Exercise
+from patients.models import CheckOff, PainReport, SafetyCheck, ScreenRequest
 
 # Pages anyone may open: logging in, password reset, invitations, the signed "stop reminders"
 # link of every reminder email, the health check.
@@ -64,10 +65,16 @@ def other_patients_ids(runner: SimpleNamespace) -> dict[str, object]:
     report = PainReport.objects.create(
         patient=b, local_date=b.local_today(), score=3, moment="morning"
     )
+    screen = ScreenRequest.objects.create(
+        patient=b, screen=Exercise.objects.get(slug="single-leg-stance-eyes-open")
+    )
+    safety_check = SafetyCheck.objects.create(patient=b)
     return {
         "item_id": runner.bridge_b.pk,
         "check_off_id": check_off.pk,
         "report_id": report.pk,
+        "request_id": screen.pk,
+        "check_id": safety_check.pk,
         "slug": "glute-bridge",
         "uidb64": "MQ",
         "token": "set-password",
@@ -107,7 +114,7 @@ def test_another_patients_ids_are_404_everywhere(
     client: Client, runner: SimpleNamespace, other_patients_ids: dict[str, object]
 ) -> None:
     client.force_login(runner.patient_a.user)
-    patient_owned = {"item_id", "check_off_id", "report_id"}
+    patient_owned = {"item_id", "check_off_id", "report_id", "request_id", "check_id"}
     checked = 0
     for route, pattern in site_patterns():
         if pattern.name in PUBLIC:
@@ -117,10 +124,15 @@ def test_another_patients_ids_are_404_everywhere(
         if patient_owned & set(pattern.pattern.converters):
             assert response.status_code == 404, f"{method} {url}: {response.status_code}"
             checked += 1
+        elif pattern.name == "detail" and route.startswith("exercises/"):
+            # The library's exercise pages are the therapist's; a patient reads their own.
+            assert response.status_code == 404, f"{method} {url}: {response.status_code}"
         else:
             assert response.status_code in {200, 302}, f"{method} {url}: {response.status_code}"
             assert b"patient@b.example" not in getattr(response, "content", b"")
-    assert checked == 4  # check off, undo, rate, a pain report
+    # check off, undo, rate, a pain report and its check-off advice, a programme exercise,
+    # a screen, a safety check
+    assert checked == 8
     assert CheckOff.objects.filter(patient=runner.patient_b).count() == 1
     assert not CheckOff.objects.filter(patient=runner.patient_a).exists()
 

@@ -51,7 +51,8 @@ def test_the_programme_prints_with_doses_instructions_and_notes(
     assert "Glute bridge programme" in html
     assert "Hold 10 s, 15 times, every day" in html and "Hold 15 s, each side" in html
     assert "Squeeze at the top" in html
-    assert "Lift your butt off the floor." in html
+    assert "Place your hands on the sides and start by lifting your butt." in html
+    assert "Hold for 10 seconds, then relax and lower down." in html
     assert "window.print()" in html
 
 

@@ -30,8 +30,10 @@ def test_today_shows_each_due_exercise_as_a_card(alex: Client, runner: SimpleNam
     assert "Glute bridge (hip bridge)" in html and "Side plank" in html
     assert "Hold 10 s · 15 times · every day" in html
     assert "Hold 15 s · each side" in html
-    assert "Lie flat on your back on the floor" in html  # instructions
-    assert "/exercises/glute-bridge/" in html  # "Why?"
+    # The steps, quoted or written, with the dose filled in.
+    assert "These are performed by lying flat on the ground with your knees folded." in html
+    assert "Repeat 15 times, every day." in html
+    assert f"/programme/exercises/{runner.bridge_a.pk}/" in html  # "Why?"
     assert 'data-seconds="15"' in html and 'data-per-side="true"' in html  # the hold timer
     assert "0 of 2 exercises done" in html
 
