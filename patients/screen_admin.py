@@ -21,7 +21,7 @@ class ScreenRequestAdmin(ClinicScoped):
     clinic_lookup = "patient__clinic"
     list_display = ["patient", "screen", "requested_at", "requested_by", "status"]
     list_select_related = ["patient__user", "screen", "requested_by__user"]
-    list_filter = ["status", "screen"]
+    list_filter = ["status", ("screen", admin.RelatedOnlyFieldListFilter)]
     search_fields = [
         "patient__user__first_name",
         "patient__user__last_name",
@@ -59,7 +59,7 @@ class ScreenRequestAdmin(ClinicScoped):
 class ScreenResultAdmin(ReadOnlyScoped):
     list_display = ["patient", "screen", "local_date", "summary"]
     list_select_related = ["patient__user", "screen"]
-    list_filter = ["screen"]
+    list_filter = [("screen", admin.RelatedOnlyFieldListFilter)]
     search_fields = [
         "patient__user__first_name",
         "patient__user__last_name",

@@ -1,0 +1,77 @@
+"""On a phone (390×844) in real Chromium: a patient reads an exercise with their own dose and the
+provenance of every sentence, a card where the documents disagree, and records a screen; the
+therapist asks for the screen and reads the result (1440×900)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from exercises.models import Exercise
+from patients.models import ScreenRequest, ScreenResult
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, url: str, email: str) -> None:
+    page.goto(f"{url}/accounts/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", "a-strong-passphrase")
+    page.click("button[type=submit]")
+
+
+def test_a_patient_reads_where_every_sentence_comes_from_and_records_a_screen(
+    live_site,
+    browser_page_factory,
+    runner: SimpleNamespace,
+    screenshot_dir: Path,
+) -> None:
+    patient = runner.patient_a
+    bridge = runner.bridge_a
+    bridge.reps = 12
+    bridge.save()
+    therapist_page = browser_page_factory(width=1440, height=900)
+    log_in(therapist_page, live_site.url, runner.owner.user.email)
+    therapist_page.goto(f"{live_site.url}/admin/patients/screenrequest/add/")
+    therapist_page.select_option("#id_patient", str(patient.pk))
+    screen = Exercise.objects.get(slug="single-leg-stance-eyes-open")
+    therapist_page.select_option("#id_screen", str(screen.pk))
+    therapist_page.click("input[name=_save]")
+    therapist_page.wait_for_selector("text=was added successfully")
+    request = ScreenRequest.objects.get(patient=patient)
+
+    page = browser_page_factory(width=390, height=844)
+    log_in(page, live_site.url, patient.user.email)
+    page.goto(f"{live_site.url}/programme/exercises/{bridge.pk}/")
+    main = page.locator("main")
+    text = main.inner_text()
+    assert "12 times" in text and "Repeat 12 times, every day." in text
+    assert "From the documents" in text
+    assert "Standard instruction, not from the source documents" in text
+    assert "your therapist has set your own dose" in text
+    # The documents disagree on how often to strengthen: both positions are shown here.
+    disagreement = page.locator("#disagreement-strengthening-frequency")
+    assert disagreement.count() == 1
+    assert "neither is settled" in disagreement.inner_text()
+    page.screenshot(path=str(screenshot_dir / "patient-exercise-provenance.png"), full_page=True)
+
+    page.goto(f"{live_site.url}/exercises/learn/forefoot-landing/")
+    assert page.locator(".disagreement").count() >= 1
+    page.screenshot(path=str(screenshot_dir / "patient-card-disagreement.png"), full_page=True)
+
+    page.goto(f"{live_site.url}/screens/{request.pk}/")
+    page.fill("input[name=seconds_0]", "30")
+    page.check("input[name=could_not_1]")
+    page.click("text=Save my result")
+    page.wait_for_selector("text=result saved")
+    result = ScreenResult.objects.get(patient=patient)
+    assert [trial["passed"] for trial in result.trials] == [True, False]
+    page.screenshot(path=str(screenshot_dir / "patient-screen-saved.png"), full_page=True)
+
+    therapist_page.goto(f"{live_site.url}/admin/patients/screenresult/")
+    listing = therapist_page.locator("#result_list").inner_text()
+    assert "Left leg, eyes open: held 30 s (mark 30 s: reached the mark)" in listing
+    assert "Right leg, eyes open: could not" in listing
+    therapist_page.screenshot(path=str(screenshot_dir / "admin-screen-results.png"))
