@@ -18,7 +18,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from exercises.dosage import DOSE_FIELDS
 from patients import charts
@@ -864,7 +864,7 @@ class AlertAdmin(ClinicScoped):
             )
         if not rows:
             return "—"
-        return format_html("<ul>{}</ul>", format_html("".join(rows)))
+        return format_html("<ul>{}</ul>", format_html_join("", "{}", ((row,) for row in rows)))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -1047,7 +1047,9 @@ class ClinicWordingAdmin(ClinicScoped):
 
         if wording is not None and wording.key in STANDARD_TEXTS:
             return format_html("<ul>{}</ul>", row(wording.key))
-        return format_html("<ul>{}</ul>", format_html("".join(row(key) for key in STANDARD_TEXTS)))
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "{}", ((row(key),) for key in STANDARD_TEXTS))
+        )
 
     def save_model(self, request, obj, form, change):
         clinic_wording_save(wording=obj, user=request.user)
