@@ -447,7 +447,12 @@ def prepare_alert(alert: Alert, now: datetime, batch: Any = None) -> Email:
     first_name = recipients[0].first_name if len(recipients) == 1 else ""
     return render_email(
         "patients/email/alert",
-        {"first_name": first_name or "there", "link": link},
+        # How soon, and nothing else: an email travels, so it names no patient and no symptom.
+        {
+            "first_name": first_name or "there",
+            "link": link,
+            "urgent": alert.cause == Alert.Cause.URGENT,
+        },
         to=[user.email for user in recipients],
     )
 
