@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.formats import date_format
 
 from exercises.selectors import education_with_citations
@@ -226,6 +227,35 @@ class Wording:
         return STANDARD_LABEL if self.provenance == Provenance.STANDARD else CLINIC_LABEL
 
 
+@dataclass(frozen=True)
+class WordingGroup:
+    """Texts that follow one another with the same provenance (the same guidance, or the same
+    author and date): on a phone the label is shown once, after them, not under each."""
+
+    texts: tuple[Wording, ...]
+
+    @property
+    def first(self) -> Wording:
+        return self.texts[0]
+
+
+def grouped(texts: Iterable[Wording]) -> list[WordingGroup]:
+    groups: list[list[Wording]] = []
+    for text in texts:
+        last = groups[-1][-1] if groups else None
+        same = last is not None and (last.provenance, last.basis, last.author, last.written_on) == (
+            text.provenance,
+            text.basis,
+            text.author,
+            text.written_on,
+        )
+        if same:
+            groups[-1].append(text)
+        else:
+            groups.append([text])
+    return [WordingGroup(tuple(group)) for group in groups]
+
+
 def wording(key: str, overrides: Mapping[str, Override], *, on: date | None = None) -> Wording:
     """The clinic's text for `key` if it wrote one, else the standard text; `on` fills a
     {date} placeholder (the clinic's text may use it too)."""
@@ -238,7 +268,7 @@ def wording(key: str, overrides: Mapping[str, Override], *, on: date | None = No
             text,
             Provenance.CLINIC,
             author=override.author,
-            written_on=override.updated_at.date(),
+            written_on=timezone.localdate(override.updated_at),
         )
     return Wording(key, fill(standard.text, on), Provenance.STANDARD, basis=standard.basis)
 
@@ -432,10 +462,19 @@ class Guidance:
     advice: list[Wording] = field(default_factory=list)
     cards: list[Any] = field(default_factory=list)
     watch: Wording | None = None
+    signs_link: bool = False  # where the urgent warning signs are listed
 
     @property
     def is_urgent(self) -> bool:
         return bool(self.urgent)
+
+    @property
+    def urgent_groups(self) -> list[WordingGroup]:
+        return grouped(self.urgent)
+
+    @property
+    def advice_groups(self) -> list[WordingGroup]:
+        return grouped([*([self.held] if self.held else []), *self.advice])
 
 
 def notice_texts(
@@ -512,7 +551,11 @@ def _guidance(
         held=_held(patient, overrides),
         advice=[wording(key, overrides) for key in advice_keys],
         cards=_cards(list(card_slugs)),
-        watch=wording("watch_for_urgent_signs", overrides) if flagged else None,
+        # The pain advice ends with the warning signs already; the documents' cards do not.
+        watch=wording("watch_for_urgent_signs", overrides)
+        if card_slugs and not advice_keys
+        else None,
+        signs_link=flagged,
     )
 
 
@@ -539,11 +582,14 @@ def check_off_guidance(check_off: CheckOff) -> Guidance:
 
 
 def safety_check_guidance(check: SafetyCheck) -> Guidance:
-    return _guidance(
+    guidance = _guidance(
         patient=check.patient,
         notices=check.notices.select_related("alert"),
         urgent=bool(check.urgent_signs),
     )
+    if not guidance.is_urgent:  # none of them now: what to do if one appears later
+        guidance.watch = wording("watch_for_urgent_signs", clinic_wordings(check.patient.clinic_id))
+    return guidance
 
 
 @dataclass(frozen=True)
