@@ -820,7 +820,15 @@ class PrescriptionAdmin(ClinicScoped):
 @admin.register(Alert)
 class AlertAdmin(ClinicScoped):
     clinic_lookup = "patient__clinic"
-    list_display = ["patient", "cause", "status", "created_at", "acknowledged_by", "delivery"]
+    list_display = [
+        "patient",
+        "cause",
+        "status",
+        "hold_reason",
+        "created_at",
+        "acknowledged_by",
+        "delivery",
+    ]
     list_select_related = ["patient__user", "acknowledged_by"]
     list_filter = ["status", "cause", "delivery"]
     search_fields = [
@@ -904,7 +912,7 @@ class ReadOnlyScoped(ClinicScoped):
 
 @admin.register(PainReport)
 class PainReportAdmin(ReadOnlyScoped):
-    list_display = ["patient", "score", "moment", "local_date", "red_flag", "urgent_signs"]
+    list_display = ["patient", "score", "moment", "local_date", "red_flag", "warning_signs"]
     list_select_related = ["patient__user"]
     list_filter = ["red_flag", "moment"]
     search_fields = [
@@ -913,6 +921,15 @@ class PainReportAdmin(ReadOnlyScoped):
         "patient__user__email",
     ]
     date_hierarchy = "created_at"
+
+    @admin.display(description="urgent warning signs")
+    def warning_signs(self, report: PainReport) -> str:
+        return (
+            "; ".join(
+                STANDARD_TEXTS[sign].text for sign in report.urgent_signs if sign in STANDARD_TEXTS
+            )
+            or "—"
+        )
 
 
 @admin.register(CheckOff)

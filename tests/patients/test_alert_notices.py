@@ -324,3 +324,17 @@ def test_the_clinics_phone_and_hours_are_edited_with_the_clinic(
     assert client.post(change, {**data, "phone": "+44 20 7946 0001"}).status_code == 302
     people.clinic.refresh_from_db()
     assert (people.clinic.phone, people.clinic.opening_hours) == ("+44 20 7946 0001", "Mon–Fri")
+
+
+@pytest.mark.django_db
+def test_the_pain_report_list_names_the_warning_signs_and_the_alert_list_the_pause(
+    client: Client, people: SimpleNamespace
+) -> None:
+    pain_report_create(
+        patient=people.patient, score=3, moment="morning", qualities=[], urgent_signs=["night_pain"]
+    )
+    client.force_login(people.therapist.user)
+    reports = client.get(reverse("admin:patients_painreport_changelist")).content.decode()
+    assert "Severe pain at night" in reports
+    alerts = client.get(reverse("admin:patients_alert_changelist")).content.decode()
+    assert "Urgent warning sign" in alerts and "An urgent warning sign" in alerts
