@@ -159,9 +159,12 @@ def main_of(html: str) -> Tag:
 def assert_every_sentence_says_where_it_comes_from(main: Tag) -> None:
     """Each paragraph, list item and heading the portal writes is marked: the portal's standard
     wording with its label and the guidance it follows, the clinic's with its label, or a plain
-    fact about the patient's record. The documents' cards mark their own lines."""
+    fact about the patient's record. The library's cards mark their own lines (its walker,
+    tests/site/test_content_provenance.py, reads them)."""
     for element in main.find_all(["p", "li", "h1"]):
         if element.find_parent(["form", "nav", "details"]) or element.find(["p", "li"]):
+            continue
+        if element.find_parent(class_="education-card"):
             continue
         if not squash(element.get_text(" ")):
             continue
@@ -175,7 +178,7 @@ def assert_every_sentence_says_where_it_comes_from(main: Tag) -> None:
         if provenance == "standard":
             label = marked.select_one(".provenance-standard")
             assert label is not None and STANDARD in label.get_text(), marked
-            assert "follows" in label.get_text(), marked
+            assert "follows" in label.get_text(), marked  # the guidance, by name
         if provenance == "clinic":
             label = marked.select_one(".provenance-clinic")
             assert label is not None and "Your clinic's instructions" in label.get_text(), marked
@@ -492,3 +495,34 @@ def test_a_clinic_without_a_phone_number_says_so_instead_of_inventing_one(
     text = squash(main_of(html).get_text(" "))
     assert "has not added its phone number to the portal" in text
     assert "We could not send a message to your therapist: please contact your clinic." in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fields", "quote"),
+    [
+        ({"qualities": ["numbness"]}, CARD_QUOTES["stop-radiating-pain"]),
+        ({"qualities": ["spasm"], "severe_spasm": "on"}, CARD_QUOTES["stop-severe-spasm"]),
+        ({"moment": "running"}, CARD_QUOTES["stop-pain-while-running"]),
+    ],
+    ids=["nerve", "spasm", "running"],
+)
+def test_the_shipped_library_cards_are_shown_in_full_beside_the_pause(
+    client: Client, library: None, fields: dict[str, object], quote: str
+) -> None:
+    """The same guidance with the library the portal ships, not the tests' own cards."""
+    from exercises.models import EducationCard
+
+    therapist = TherapistFactory(clinic=ClinicFactory(phone=PHONE, opening_hours=HOURS))
+    patient = PatientFactory(primary_therapist=therapist, pain_baseline=4)
+    client.force_login(patient.user)
+    data = {"score": "4", "moment": "morning", "urgent_signs": "none", **fields}
+    main = main_of(client.post("/pain/new/", data, follow=True).content.decode())
+    text = squash(main.get_text(" "))
+    assert quote in text
+    slug = next(slug for slug, card_quote in CARD_QUOTES.items() if card_quote == quote)
+    for line in EducationCard.objects.get(slug=slug).lines.all():
+        assert squash(line.text) in text  # the card in full
+    assert (PAUSED in text) == ("running" not in fields.get("moment", ""))
+    assert PHONE in text
+    assert_every_sentence_says_where_it_comes_from(main)
