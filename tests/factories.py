@@ -87,94 +87,25 @@ class PrescribedExerciseFactory(factory.django.DjangoModelFactory):
     reps = 10
 
 
-# The library's safety cards, for the guidance tests -------------------------------------------
-#
-# Built here from the documents' own sentences (each checked against its document by
-# tests/site/test_guidance.py) rather than by importing the whole shipped library: the guidance
-# tests try every combination of a report, and the cards are all they need of the library.
-
-SAFETY_SOURCE = {
-    "id": "004_66a13a9510dc2bf2",
-    "title": "Lower back pain after running",
-    "file": "004_66a13a9510dc2bf2.txt",
-}
-SAFETY_CARDS: dict[str, tuple[str, list[str]]] = {
-    "stop-radiating-pain": (
-        "Pain that radiates or tingles into your thigh or knee",
-        [
-            "This is a type of radiating, tingling pain that is felt from the lower back to "
-            "the thighs or the knee.",
-            "If you suspect you have nerve compression pain, it is advised to go to a physical "
-            "therapist to get yourself assessed properly.",
-            "Generally, people with nerve compression are asked to avoid running.",
-            "Avoid downhill running as it could worsen nerve compression, thus causing lower back "
-            "pain after running.",
-        ],
-    ),
-    "stop-severe-spasm": (
-        "A severe spasm that stops your trunk moving",
-        [
-            "The range of motion of the trunk is restricted in case of a severe muscle spasm.",
-            "How to correct: One should seek proper medical advice in case of a severe spasm.",
-            "Proper rest should be taken to reduce strain on these muscles to prevent lower back "
-            "pain.",
-        ],
-    ),
-    "stop-pain-while-running": (
-        "Pain while you run",
-        [
-            "Running while in pain might make the issue worse and result in more serious injuries.",
-            "Stop running and give your body some time to heal.",
-            "Resume running gradually as the pain passes, being mindful of your form and any "
-            "signs of discomfort.",
-        ],
-    ),
-    "see-a-professional": (
-        "When to see a professional",
-        [
-            "Not neglecting any kind of injuries.",
-            "Considering physical therapy in case of prolonged injury.",
-        ],
-    ),
-}
+# The library, for the guidance tests --------------------------------------------------------
 
 
 def safety_cards_create() -> None:
-    """The four safety cards, each sentence a line quoted from the documents, with citations."""
-    from exercises.models import Citation, EducationCard, Line, Source
+    """The safety cards as the portal ships them: the shipped library, loaded as `make run`
+    loads it (a second call changes nothing)."""
+    import io
 
-    source, _ = Source.objects.get_or_create(id=SAFETY_SOURCE["id"], defaults=SAFETY_SOURCE)
-    for slug, (title, quotes) in SAFETY_CARDS.items():
-        card, created = EducationCard.objects.get_or_create(slug=slug, defaults={"title": title})
-        if not created:
-            continue
-        for position, quote in enumerate(quotes, start=1):
-            Line.objects.create(
-                education_card=card,
-                part="body",
-                position=position,
-                text=quote,
-                provenance="document",
-                source=source,
-            )
-            Citation.objects.create(
-                education_card=card, source=source, quote=quote, position=position
-            )
+    from django.core.management import call_command
+
+    call_command("import_library", shipped=True, stdout=io.StringIO())
 
 
 def programme_create(patient: Patient) -> PrescribedExercise:
-    """A programme of one exercise, due every day since a month ago, without the library."""
+    """A programme of one exercise (the shipped glute bridge), due every day since a month ago."""
     from exercises.models import Exercise
 
-    exercise, _ = Exercise.objects.get_or_create(
-        slug="glute-bridge",
-        defaults={
-            "name": "Glute bridge (hip bridge)",
-            "category": "glutes",
-            "hold_seconds": 10,
-            "reps": 15,
-        },
-    )
+    safety_cards_create()
+    exercise = Exercise.objects.get(slug="glute-bridge")
     prescription = PrescriptionFactory(patient=patient)
     return PrescribedExerciseFactory(
         prescription=prescription, exercise=exercise, order=1, hold_seconds=10, reps=15

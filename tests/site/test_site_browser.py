@@ -48,6 +48,7 @@ def test_a_patient_does_the_day_on_a_phone(
     page.check("input[name=score][value='6']")
     page.check("input[name=moment][value='after_exercise']")
     page.check("input[name=qualities][value='radiating']")
+    page.check("#urgent-none")
     page.click("text=Send to my therapist")
     page.wait_for_selector("text=Please read this now")
     guidance = page.locator(".guidance").inner_text()
