@@ -405,6 +405,13 @@ class PrescribedExercise(Dosage):
     def __str__(self) -> str:
         return f"{self.exercise} — {self.dosage_in_words()}"
 
+    def clean(self) -> None:
+        super().clean()
+        if self.exercise_id and self.exercise.is_screen:
+            raise ValidationError(
+                {"exercise": "A screen is asked for on its own (Screen requests), not scheduled."}
+            )
+
 
 class PrescriptionVersion(models.Model):
     """What the prescription said after each change, so the therapist can see what the patient

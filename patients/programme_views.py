@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from patients.models import Patient, ScreenRequest
+from patients.safety import today_safety
 from patients.screens import (
     ScreenRefused,
     ScreenResultForm,
@@ -31,6 +32,7 @@ def programme_exercise(request: HttpRequest, patient: Patient, item_id: int) -> 
             "item": item,
             "exercise": item.exercise,
             "dose_differs": item.dosage() != item.exercise.dosage(),
+            "safety": today_safety(patient),
         },
     )
 
@@ -44,7 +46,7 @@ def screen_record(request: HttpRequest, patient: Patient, request_id: int) -> Ht
     if screen_request.status != ScreenRequest.Status.OPEN:
         messages.info(request, f"{screen.name}: your result is recorded. Thank you.")
         return redirect("today")
-    form = ScreenResultForm(request.POST or None, screen=screen)
+    form = ScreenResultForm(request.POST if request.method == "POST" else None, screen=screen)
     if request.method == "POST" and form.is_valid():
         try:
             screen_result_record(patient=patient, request=screen_request, values=form.values())

@@ -30,6 +30,7 @@ from patients.forms import (
 )
 from patients.models import Patient, Prescription
 from patients.reminders import patient_from_unsubscribe_token
+from patients.screens import open_screen_requests
 from patients.selectors import (
     check_off_get_for_patient,
     pain_report_get_for_patient,
@@ -107,8 +108,10 @@ def today(request: HttpRequest, patient: Patient) -> HttpResponse:
     if patient.safety_check_at is None:
         return redirect("safety_check")
     day, cards = today_cards(patient)
+    screen_requests = open_screen_requests(patient)
     if patient.programme_held:
-        cards = []  # paused until the therapist has reviewed the report: nothing to tick off
+        # Paused until the therapist has reviewed the report: nothing to tick off, no test.
+        cards, screen_requests = [], []
     return render(
         request,
         "patients/today.html",
@@ -119,6 +122,7 @@ def today(request: HttpRequest, patient: Patient) -> HttpResponse:
             "done": sum(card.done for card in cards),
             "rating_form": CheckOffRatingForm(),
             "safety": safety.today_safety(patient),
+            "screen_requests": screen_requests,
         },
     )
 
@@ -283,7 +287,13 @@ def handout(request: HttpRequest, patient: Patient) -> HttpResponse:
         Prescription.objects.filter(patient=patient, status=Prescription.Status.ACTIVE)
     ).select_related("therapist__user")
     return render(
-        request, "patients/handout.html", {"patient": patient, "prescriptions": prescriptions}
+        request,
+        "patients/handout.html",
+        {
+            "patient": patient,
+            "prescriptions": prescriptions,
+            "safety": safety.today_safety(patient),
+        },
     )
 
 
