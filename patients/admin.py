@@ -567,6 +567,15 @@ class PatientAdmin(ClinicScoped):
             "patient_ids": ",".join(str(p.pk) for p in patients),
             "plan": plan,
             "large_programme": len(plan) > LARGE_PROGRAMME,
+            # The programme's documents may give a frequency its schedule should follow; the
+            # therapist decides, the preview says where they differ.
+            "schedule_notes": [
+                note
+                for item in plan
+                if (note := item.schedule_disagrees(len(form.cleaned_data["days"])))
+            ]
+            if plan
+            else [],
             "large_programme_size": LARGE_PROGRAMME,
         }
         return TemplateResponse(request, "admin/patients/patient/assign.html", context)

@@ -183,6 +183,23 @@ class PlannedExercise:
 
         return dosage_in_words(self.dosage)
 
+    def schedule_disagrees(self, days_a_week: int) -> str:
+        """Why a schedule of this many days a week is not the dose's own frequency ("2–3 days a
+        week" on a programme set for every day), or "" when it is, or the dose gives none."""
+        from exercises.dosage import days_a_week as in_words
+
+        fewest = self.dosage.get("days_per_week")
+        if not isinstance(fewest, int):
+            return ""
+        most = self.dosage.get("days_per_week_max")
+        most = most if isinstance(most, int) else fewest
+        if fewest <= days_a_week <= most:
+            return ""
+        return (
+            f"{self.name}: its dose is {in_words(fewest, most)}, and the days you chose make "
+            f"{in_words(days_a_week)}."
+        )
+
 
 def programme_plan(template: ProgramTemplate) -> list[PlannedExercise]:
     """The template's exercises with the dose the template gives each."""

@@ -40,6 +40,30 @@ def therapist_client(client: Client, clinic_people: SimpleNamespace, library: No
 
 
 @pytest.mark.django_db
+def test_the_preview_says_when_the_days_chosen_are_not_the_documents_frequency(
+    therapist_client: Client, clinic_people: SimpleNamespace
+) -> None:
+    """Found by clinicians: "2–3 times a week" shown on an exercise prescribed every day."""
+    template = ProgramTemplate.objects.get(slug="spinal-health-protocol")
+    url = reverse(ASSIGN) + f"?patients={clinic_people.patient_a.pk}"
+    every_day = [str(day) for day in range(7)]
+    html = therapist_client.post(
+        url, assign_form(template, days=every_day, preview="Preview")
+    ).content.decode()
+    assert "The days chosen differ from how often these exercises are to be done" in html
+    assert (
+        "Single-leg box squat: its dose is 2–3 days a week, and the days you chose make "
+        "every day." in html
+    )
+    assert "Front plank:" not in html.split("differ from how often")[1].split("</ul>")[0]
+    bridge = ProgramTemplate.objects.get(slug="glute-bridge-program")
+    html = therapist_client.post(
+        url, assign_form(bridge, days=every_day, preview="Preview")
+    ).content.decode()
+    assert "differ from how often" not in html  # its document: every day
+
+
+@pytest.mark.django_db
 def test_assigning_previews_then_creates_a_copy_of_the_template(
     therapist_client: Client, clinic_people: SimpleNamespace
 ) -> None:
@@ -53,6 +77,7 @@ def test_assigning_previews_then_creates_a_copy_of_the_template(
     assert "Front plank" in html and "Hold 30 s" in html
     assert "Single-leg box squat" in html and "10 times, each side" in html
     assert "Adherence drops" not in html  # four exercises: no warning
+    assert "differ from how often" not in html  # three days: the protocol's own 2–3 a week
     assert not Prescription.objects.exists()
 
     created = therapist_client.post(url, assign_form(template, confirm="Create"))
