@@ -248,3 +248,32 @@ def test_library_loads_with_a_citation_on_everything(library: None) -> None:
             assert not model.objects.filter(lines__isnull=True).exists()
         assert not model.objects.filter(is_shipped=False).exists()
     assert Path(SHIPPED_LIBRARY_PATH).is_file()
+
+
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "hip-flexor-stretch",
+        "hip-extensor-stretch",
+        "front-plank",
+        "side-plank",
+        "single-leg-box-squat",
+        "hip-extension-mobility",
+        "hip-flexion-strength",
+    ],
+)
+def test_a_technique_no_document_gives_is_marked_as_standard_and_defers_to_the_therapist(
+    slug: str,
+) -> None:
+    """Found by clinicians: the technique of the stretches, the planks and the box squat said
+    more than any document, and was shown exactly like quoted content."""
+    exercise = next(e for e in SHIPPED["exercises"] if e["slug"] == slug)
+    for line in exercise["lines"]:
+        if line["provenance"] == "document":
+            assert squash(line["text"]) in document_text(line["source"]), line
+        else:
+            assert line["provenance"] == "standard", line
+    first_step = next(line for line in exercise["lines"] if line["part"] == "step")
+    assert first_step["provenance"] == "standard"
+    assert "do not describe how to do it" in first_step["text"]
+    assert "as your therapist shows you" in first_step["text"]
