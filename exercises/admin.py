@@ -58,8 +58,8 @@ class LineForm(forms.ModelForm):
 
     provenance = forms.ChoiceField(
         choices=[
-            (Provenance.CLINIC.value, "Our clinic's own wording"),
-            (Provenance.DOCUMENT.value, "A quote from a document (word for word)"),
+            (Provenance.CLINIC.value, "Our own wording"),
+            (Provenance.DOCUMENT.value, "A quote (word for word)"),
         ],
         initial=Provenance.CLINIC.value,
     )
@@ -67,7 +67,12 @@ class LineForm(forms.ModelForm):
     class Meta:
         model = Line
         fields = ["position", "part", "text", "provenance", "source"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"text": forms.Textarea(attrs={"rows": 2, "cols": 60})}
+        help_texts = {
+            "text": "No numbers: write {hold}, {reps}, {sets} or {frequency}, and each patient "
+            "reads the dose prescribed to them.",
+            "source": "Only for a quote: the document it is copied from, word for word.",
+        }
 
     def _post_clean(self) -> None:
         # Who wrote the clinic's wording, and when, is known before validation: the line's own
@@ -86,6 +91,11 @@ class LineInline(admin.TabularInline):
     model = Line
     form = LineForm
     extra = 0
+    classes = ["content-lines-inline"]
+
+    class Media:
+        css = {"all": ["portal/admin.css"]}
+
     fields = ["position", "part", "text", "provenance", "source", "author", "written_on"]
     readonly_fields = ["author", "written_on"]
     ordering = ["position", "id"]

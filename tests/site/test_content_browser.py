@@ -75,3 +75,39 @@ def test_a_patient_reads_where_every_sentence_comes_from_and_records_a_screen(
     assert "Left leg, eyes open: held 30 s (mark 30 s: reached the mark)" in listing
     assert "Right leg, eyes open: could not" in listing
     therapist_page.screenshot(path=str(screenshot_dir / "admin-screen-results.png"))
+
+
+def test_a_therapist_writes_the_clinics_own_wording_and_the_patient_sees_whose_it_is(
+    live_site,
+    browser_page_factory,
+    runner: SimpleNamespace,
+    screenshot_dir: Path,
+) -> None:
+    from patients.models import PrescribedExercise
+
+    page = browser_page_factory(width=1440, height=900)
+    log_in(page, live_site.url, runner.owner.user.email)
+    page.goto(f"{live_site.url}/admin/exercises/exercise/add/")
+    page.fill("#id_name", "Wall sit")
+    page.select_option("#id_category", "strength")
+    page.fill("#id_hold_seconds", "20")
+    page.fill("#id_lines-0-text", "Slide down a wall until your knees are bent; hold for {hold}.")
+    page.select_option("#id_lines-0-part", "step")
+    page.select_option("#id_citations-0-source", "004_66a13a9510dc2bf2")
+    page.fill("#id_citations-0-quote", "Hold for 10 seconds and relax.")
+    page.screenshot(path=str(screenshot_dir / "admin-exercise-own-wording.png"), full_page=True)
+    page.click("input[name=_save]")
+    page.wait_for_selector("text=was added successfully")
+    wall_sit = Exercise.objects.get(slug="wall-sit")
+    line = wall_sit.lines.get()
+    assert (line.provenance, line.author) == ("clinic", runner.owner.user.get_full_name())
+
+    item = PrescribedExercise.objects.create(
+        prescription=runner.bridge_a.prescription, exercise=wall_sit, order=5, hold_seconds=25
+    )
+    patient = browser_page_factory(width=390, height=844)
+    log_in(patient, live_site.url, runner.patient_a.user.email)
+    patient.goto(f"{live_site.url}/programme/exercises/{item.pk}/")
+    text = patient.locator("main").inner_text()
+    assert "Slide down a wall until your knees are bent; hold for 25 seconds." in text
+    assert f"Your clinic's instructions · {runner.owner.user.get_full_name()}" in text
