@@ -18,8 +18,3 @@ class PatientsConfig(AppConfig):
         # After every migrate (and every flush of a test database) the roles are as
         # patients/roles.py says; the permissions exist by then (auth's handler runs first).
         post_migrate.connect(_sync_groups, sender=self, dispatch_uid="patients-clinic-groups")
-        # Screens have their own admin module; the admin site's autodiscovery only imports
-        # patients/admin.py.
-        from django.contrib.admin import site  # noqa: F401  (the admin app is ready first)
-
-        import patients.screen_admin  # noqa: F401

@@ -1,5 +1,4 @@
-"""Screens in the admin: the therapist asks a patient for one and reads the results over time.
-Registered from PatientsConfig.ready, beside patients/admin.py."""
+"""Screens in the admin: the therapist asks a patient for one and reads the results over time."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 
 from exercises.models import Exercise
-from patients.admin import ClinicScoped, ReadOnlyScoped
+from patients.admin.scoping import ClinicScoped, ReadOnlyScoped
 from patients.models import ScreenRequest, ScreenResult
 from patients.screens import screen_request_create
 

@@ -1,0 +1,504 @@
+"""Patients: the list, the patient page, assigning a programme, the pause."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from patients import charts
+from patients.admin.scoping import ClinicScoped
+from patients.forms import (
+    AssignProgrammeForm,
+    PatientInviteForm,
+)
+from patients.models import (
+    Alert,
+    CheckOff,
+    PainReport,
+    Patient,
+    Prescription,
+)
+from patients.selectors import (
+    patient_history,
+    patient_overviews,
+    prescriptions_with_exercises,
+    therapists_visible_to,
+)
+from patients.services import (
+    LARGE_PROGRAMME,
+    prescription_create_from_template,
+    programme_plan,
+    programme_resume,
+)
+
+# Patients ----------------------------------------------------------------------------------
+
+
+class TherapistFilter(admin.SimpleListFilter):
+    title = "therapist"
+    parameter_name = "therapist"
+
+    def lookups(self, request, model_admin):
+        return [(str(t.pk), str(t)) for t in therapists_visible_to(request.user)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(primary_therapist_id=self.value())
+        return queryset
+
+
+class AlertStateFilter(admin.SimpleListFilter):
+    title = "alerts"
+    parameter_name = "alerts"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open alerts"), ("none", "No open alert")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(open_alert_count__gt=0)
+        if self.value() == "none":
+            return queryset.filter(open_alert_count=0)
+        return queryset
+
+
+ADHERENCE_BANDS = {
+    "low": ("Under 50%", 0.0, 0.5),
+    "mid": ("50–79%", 0.5, 0.8),
+    "high": ("80% or more", 0.8, 1.01),
+}
+
+
+class AdherenceBandFilter(admin.SimpleListFilter):
+    title = "adherence (last 7 days)"
+    parameter_name = "adherence"
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _low, _high) in ADHERENCE_BANDS.items()] + [
+            ("none", "Nothing due")
+        ]
+
+    def queryset(self, request, queryset):
+        band = self.value()
+        if not band:
+            return queryset
+        # Two queries for the whole clinic, then one IN filter: no query per patient.
+        overviews = patient_overviews(list(queryset), with_next_reminder=False)
+        if band == "none":
+            wanted = [pk for pk, o in overviews.items() if o.adherence is None]
+        elif band in ADHERENCE_BANDS:
+            _label, low, high = ADHERENCE_BANDS[band]
+            wanted = [
+                pk
+                for pk, o in overviews.items()
+                if o.adherence is not None and low <= o.adherence < high
+            ]
+        else:
+            return queryset.none()
+        return queryset.filter(pk__in=wanted)
+
+
+REMINDER_FIELDSET = (
+    "Reminders",
+    {
+        "fields": [
+            "time_zone",
+            "reminders_enabled",
+            "preferred_reminder_time",
+            ("quiet_hours_start", "quiet_hours_end"),
+        ]
+    },
+)
+
+
+class PatientChangeList(ChangeList):
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        # Adherence and the next reminder for the page's patients in two queries.
+        overviews = patient_overviews(list(self.result_list))
+        for patient in self.result_list:
+            patient.overview = overviews[patient.pk]
+
+
+@admin.register(Patient)
+class PatientAdmin(ClinicScoped):
+    list_display = [
+        "name",
+        "email",
+        "primary_therapist",
+        "adherence",
+        "last_pain",
+        "open_alerts",
+        "next_reminder",
+    ]
+    list_select_related = ["user", "primary_therapist__user"]
+    list_filter = [TherapistFilter, AlertStateFilter, AdherenceBandFilter]
+    search_fields = ["user__first_name", "user__last_name", "user__email"]
+    autocomplete_fields = ["primary_therapist"]
+    actions = ["assign_programme", "resume_programme"]
+    change_form_template = "admin/patients/patient/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["name_and_email", "clinic", "primary_therapist", "pain_baseline"]}),
+        REMINDER_FIELDSET,
+        (
+            "Safety",
+            {
+                "fields": [
+                    "programme_paused",
+                    "programme_held_reason",
+                    "programme_held_alert",
+                    "safety_check_at",
+                ]
+            },
+        ),
+    ]
+    safety_fields = [
+        "programme_paused",
+        "programme_held_reason",
+        "programme_held_alert",
+        "safety_check_at",
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["email", "first_name", "last_name"]}),
+        (None, {"fields": ["clinic", "primary_therapist", "pain_baseline"]}),
+        REMINDER_FIELDSET,
+    ]
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return PatientChangeList
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Patient]:
+        latest_pain = PainReport.objects.filter(patient=OuterRef("pk")).order_by("-created_at")
+        open_alerts = (
+            Alert.objects.filter(patient=OuterRef("pk"), status=Alert.Status.OPEN)
+            .values("patient")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                last_pain=Subquery(latest_pain.values("score")[:1]),
+                previous_pain=Subquery(latest_pain.values("score")[1:2]),
+                open_alert_count=Coalesce(
+                    Subquery(open_alerts, output_field=IntegerField()), Value(0)
+                ),
+            )
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = PatientInviteForm
+        form = super().get_form(request, obj, change=change, **kwargs)
+        therapist = getattr(request.user, "therapist", None)
+        if obj is None and therapist is not None:
+            form.base_fields["clinic"].initial = therapist.clinic_id
+            form.base_fields["primary_therapist"].initial = therapist.pk
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        clinic = [] if request.user.is_superuser else ["clinic"]
+        return ["name_and_email", *clinic, *self.safety_fields]
+
+    @admin.display(description="programme paused since")
+    def programme_paused(self, patient: Patient) -> str:
+        if patient.programme_held_at is None:
+            return "Not paused"
+        since = patient.programme_held_at.astimezone(patient.zone)
+        return f"{since:%a %d %b %Y %H:%M} ({patient.time_zone}): until you review the alert"
+
+    @admin.action(
+        description="Reviewed: resume the programme of the selected patients",
+        permissions=["change"],
+    )
+    def resume_programme(self, request: HttpRequest, queryset: QuerySet[Patient]) -> None:
+        resumed = sum(programme_resume(patient=patient) for patient in queryset)
+        self.message_user(
+            request,
+            f"{resumed} programme{'s' if resumed != 1 else ''} resumed: check-offs and "
+            "reminders go on. Open alerts stay open until you acknowledge them.",
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:  # a new patient was made, and invited, by PatientInviteForm.save()
+            super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(
+            request, f"An invitation to choose a password is on its way to {obj.user.email}."
+        )
+        return super().response_add(request, obj, post_url_continue)
+
+    # The list's columns -----------------------------------------------------------------
+
+    @admin.display(description="name", ordering="user__last_name")
+    def name(self, patient: Patient) -> str:
+        return patient.user.get_full_name() or patient.user.email
+
+    @admin.display(description="name and email")
+    def name_and_email(self, patient: Patient) -> str:
+        return f"{patient.user.get_full_name()} <{patient.user.email}>"
+
+    @admin.display(description="email", ordering="user__email")
+    def email(self, patient: Patient) -> str:
+        return patient.user.email
+
+    @admin.display(description="adherence 7 days")
+    def adherence(self, patient: Patient) -> str:
+        overview = getattr(patient, "overview", None)
+        if overview is None or overview.adherence is None:
+            return "—"
+        return f"{round(overview.adherence * 100)}%"
+
+    @admin.display(description="last pain", ordering="last_pain")
+    def last_pain(self, patient: Patient) -> str:
+        last = patient.last_pain  # type: ignore[attr-defined]
+        if last is None:
+            return "—"
+        previous = patient.previous_pain  # type: ignore[attr-defined]
+        trend = ""
+        if previous is not None:
+            trend = " ↑" if last > previous else " ↓" if last < previous else " →"
+        return f"{last}/10{trend}"
+
+    @admin.display(description="open alerts", ordering="open_alert_count")
+    def open_alerts(self, patient: Patient) -> str:
+        count = patient.open_alert_count  # type: ignore[attr-defined]
+        if not count:
+            return "0"
+        url = reverse("admin:patients_alert_changelist")
+        return format_html(
+            '<a href="{}?patient__id__exact={}&status__exact=open"><strong>{}</strong></a>',
+            url,
+            patient.pk,
+            count,
+        )
+
+    @admin.display(description="next reminder")
+    def next_reminder(self, patient: Patient) -> str:
+        overview = getattr(patient, "overview", None)
+        if overview is None:
+            return "—"
+        if not overview.reminders_enabled:
+            return "Reminders off"
+        if overview.next_reminder is None:
+            return "—"
+        return f"{overview.next_reminder:%a %d %b %H:%M} ({patient.time_zone})"
+
+    # Assigning a programme ---------------------------------------------------------------
+
+    @admin.action(description="Assign a programme to the selected patients…")
+    def assign_programme(self, request: HttpRequest, queryset: QuerySet[Patient]) -> Any:
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        return redirect(f"{reverse('admin:patients_patient_assign')}?patients={ids}")
+
+    def get_urls(self) -> list[Any]:
+        own = [
+            path(
+                "assign/",
+                self.admin_site.admin_view(self.assign_view),
+                name="patients_patient_assign",
+            ),
+            path(
+                "<path:object_id>/export.csv",
+                self.admin_site.admin_view(self.export_view),
+                name="patients_patient_export",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _patients_from_request(self, request: HttpRequest) -> list[Patient]:
+        raw = request.POST.get("patients") or request.GET.get("patients", "")
+        try:
+            ids = sorted({int(part) for part in raw.split(",") if part.strip()})
+        except ValueError:
+            raise Http404("No such patient.") from None
+        if not ids:
+            raise Http404("Choose at least one patient.")
+        patients = list(self.get_queryset(request).filter(pk__in=ids))
+        if len(patients) != len(ids):  # someone else's patient, or none at all
+            raise Http404("No such patient.")
+        return patients
+
+    def assign_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_change_permission(request) or not request.user.has_perm(
+            "patients.add_prescription"
+        ):
+            raise Http404("No such page.")
+        patients = self._patients_from_request(request)
+        first = patients[0]
+        therapist = getattr(request.user, "therapist", None)
+        initial = {
+            "start_date": first.local_today(),
+            "reminder_time": first.preferred_reminder_time
+            or AssignProgrammeForm.base_fields["reminder_time"].initial,
+        }
+        form = AssignProgrammeForm(
+            request.POST if request.method == "POST" else None, initial=initial
+        )
+        plan = []
+        if request.method == "POST" and form.is_valid():
+            template = form.cleaned_data["template"]
+            plan = programme_plan(template)
+            if "confirm" in request.POST:
+                created = [
+                    prescription_create_from_template(
+                        patient=patient,
+                        therapist=therapist
+                        if therapist is not None and therapist.clinic_id == patient.clinic_id
+                        else patient.primary_therapist,
+                        template=template,
+                        title=form.cleaned_data["title"],
+                        start_date=form.cleaned_data["start_date"],
+                        end_date=form.cleaned_data["end_date"],
+                        days_mask=form.days_mask,
+                        sessions_per_day=form.cleaned_data["sessions_per_day"],
+                        reminder_time=form.cleaned_data["reminder_time"],
+                        notes=form.cleaned_data["notes"],
+                        created_by=request.user,  # type: ignore[arg-type]
+                    )
+                    for patient in patients
+                ]
+                for prescription in created:
+                    self.log_addition(request, prescription, [{"added": {}}])
+                self.message_user(
+                    request,
+                    f"“{template.name}” assigned to "
+                    f"{', '.join(str(p) for p in patients)}. Adjust any dose below.",
+                    messages.SUCCESS,
+                )
+                if len(created) == 1:
+                    return redirect("admin:patients_prescription_change", created[0].pk)
+                return redirect("admin:patients_patient_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Assign a programme",
+            "form": form,
+            "patients": patients,
+            "patient_ids": ",".join(str(p.pk) for p in patients),
+            "plan": plan,
+            "large_programme": len(plan) > LARGE_PROGRAMME,
+            # The programme's documents may give a frequency its schedule should follow; the
+            # therapist decides, the preview says where they differ.
+            "schedule_notes": [
+                note
+                for item in plan
+                if (note := item.schedule_disagrees(len(form.cleaned_data["days"])))
+            ]
+            if plan
+            else [],
+            "large_programme_size": LARGE_PROGRAMME,
+        }
+        return TemplateResponse(request, "admin/patients/patient/assign.html", context)
+
+    # The patient page ----------------------------------------------------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        patient = self.scoped_object(request, object_id)
+        history = patient_history(patient)
+        prescriptions = prescriptions_with_exercises(
+            Prescription.objects.filter(patient=patient).exclude(
+                status=Prescription.Status.FINISHED
+            )
+        ).select_related("therapist__user")
+        extra_context = {
+            **(extra_context or {}),
+            "prescriptions": prescriptions,
+            "pain_chart": charts.pain_chart(history, patient.pain_baseline),
+            "adherence_calendar": charts.adherence_calendar(history),
+            "streak": history.streak,
+            "open_alerts": patient.alerts.filter(status=Alert.Status.OPEN),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def export_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        patient = self.scoped_object(request, object_id)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        filename = f"patient-{patient.pk}-{timezone.localdate():%Y-%m-%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "kind",
+                "local date",
+                "local time",
+                "exercise",
+                "session",
+                "difficulty",
+                "pain during (0-10)",
+                "pain (0-10)",
+                "when",
+                "what it feels like",
+                "note",
+            ]
+        )
+        zone = patient.zone
+        check_offs = CheckOff.objects.filter(patient=patient).select_related(
+            "prescribed_exercise__exercise"
+        )
+        for check_off in check_offs.order_by("created_at"):
+            writer.writerow(
+                _csv_safe(
+                    [
+                        "check-off",
+                        check_off.local_date.isoformat(),
+                        check_off.created_at.astimezone(zone).strftime("%H:%M"),
+                        check_off.prescribed_exercise.exercise.name,
+                        check_off.session,
+                        check_off.get_difficulty_display(),
+                        check_off.pain_during if check_off.pain_during is not None else "",
+                        "",
+                        "",
+                        "",
+                        "",
+                    ]
+                )
+            )
+        for report in PainReport.objects.filter(patient=patient).order_by("created_at"):
+            qualities = dict(PainReport.Quality.choices)
+            writer.writerow(
+                _csv_safe(
+                    [
+                        "pain report",
+                        report.local_date.isoformat(),
+                        report.created_at.astimezone(zone).strftime("%H:%M"),
+                        "",
+                        "",
+                        "",
+                        "",
+                        report.score,
+                        report.get_moment_display(),
+                        "; ".join(qualities.get(q, q) for q in report.qualities),
+                        report.note,
+                    ]
+                )
+            )
+        return response
+
+
+def _csv_safe(row: list[object]) -> list[object]:
+    # A patient's note that starts like a formula must not run in the therapist's spreadsheet.
+    return [
+        f"'{cell}"
+        if isinstance(cell, str) and cell[:1] in {"=", "+", "-", "@", "\t", "\r"}
+        else cell
+        for cell in row
+    ]

@@ -1,0 +1,156 @@
+"""Prescriptions, with this patient's doses inline and every change kept as a version."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+
+from exercises.dosage import DOSE_FIELDS
+from patients.admin.patients import TherapistFilter
+from patients.admin.scoping import ClinicScoped, ClinicScopedInline
+from patients.forms import (
+    PrescriptionAdminForm,
+)
+from patients.models import (
+    PrescribedExercise,
+    Prescription,
+)
+from patients.services import (
+    prescription_record_version,
+    prescription_set_status,
+    prescription_version_on,
+)
+
+# Prescriptions -----------------------------------------------------------------------------
+
+
+class PrescribedExerciseInline(ClinicScopedInline, admin.TabularInline):
+    model = PrescribedExercise
+    extra = 0
+    min_num = 1
+    autocomplete_fields = ["exercise"]
+    fields = ["order", "exercise", *DOSE_FIELDS, "therapist_note"]
+    ordering = ["order", "id"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["validate_min"] = True  # a prescription without an exercise is no prescription
+        return super().get_formset(request, obj, **kwargs)
+
+
+class PrescriptionTherapistFilter(TherapistFilter):
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(therapist_id=self.value())
+        return queryset
+
+
+@admin.register(Prescription)
+class PrescriptionAdmin(ClinicScoped):
+    clinic_lookup = "patient__clinic"
+    form = PrescriptionAdminForm
+    list_display = ["title", "patient", "therapist", "status", "start_date", "end_date", "days"]
+    list_select_related = ["patient__user", "therapist__user"]
+    list_filter = ["status", PrescriptionTherapistFilter]
+    search_fields = [
+        "title",
+        "patient__user__first_name",
+        "patient__user__last_name",
+        "patient__user__email",
+    ]
+    autocomplete_fields = ["patient", "therapist", "template"]
+    inlines = [PrescribedExerciseInline]
+    actions = ["pause", "resume", "finish"]
+    change_form_template = "admin/patients/prescription/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["patient", "therapist", "title", "template", "status"]}),
+        (
+            "Schedule",
+            {"fields": [("start_date", "end_date"), "days", "sessions_per_day", "reminder_time"]},
+        ),
+        (None, {"fields": ["notes"]}),
+    ]
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial = super().get_changeform_initial_data(request)
+        therapist = getattr(request.user, "therapist", None)
+        if therapist is not None:
+            initial.setdefault("therapist", therapist.pk)
+        initial.setdefault("start_date", timezone.localdate())
+        return initial
+
+    @admin.display(description="days")
+    def days(self, prescription: Prescription) -> str:
+        return prescription.days_in_words()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        prescription_record_version(prescription=form.instance, user=request.user)
+
+    def _set_status(
+        self, request: HttpRequest, queryset: QuerySet[Prescription], status: str
+    ) -> None:
+        changed = 0
+        for prescription in queryset:  # already narrowed to the user's clinic
+            if prescription.status != status:
+                prescription_set_status(prescription=prescription, status=status, user=request.user)  # type: ignore[arg-type]
+                changed += 1
+        self.message_user(
+            request, f"{changed} prescription{'s' if changed != 1 else ''} now {status}."
+        )
+
+    @admin.action(description="Pause the selected prescriptions", permissions=["change"])
+    def pause(self, request: HttpRequest, queryset: QuerySet[Prescription]) -> None:
+        self._set_status(request, queryset, Prescription.Status.PAUSED)
+
+    @admin.action(description="Resume the selected prescriptions", permissions=["change"])
+    def resume(self, request: HttpRequest, queryset: QuerySet[Prescription]) -> None:
+        self._set_status(request, queryset, Prescription.Status.ACTIVE)
+
+    @admin.action(description="Finish the selected prescriptions", permissions=["change"])
+    def finish(self, request: HttpRequest, queryset: QuerySet[Prescription]) -> None:
+        self._set_status(request, queryset, Prescription.Status.FINISHED)
+
+    def get_urls(self) -> list[Any]:
+        own = [
+            path(
+                "<path:object_id>/versions/",
+                self.admin_site.admin_view(self.versions_view),
+                name="patients_prescription_versions",
+            )
+        ]
+        return own + super().get_urls()
+
+    def versions_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        prescription = self.scoped_object(request, object_id)
+        versions = list(prescription.versions.select_related("created_by"))
+        on_day = None
+        shown = None
+        raw = request.GET.get("on", "")
+        error = ""
+        if raw:
+            try:
+                on_day = date.fromisoformat(raw)
+            except ValueError:
+                error = "Give the day as YYYY-MM-DD."
+            else:
+                shown = prescription_version_on(prescription=prescription, day=on_day)
+                if shown is None:
+                    error = f"The prescription did not exist yet on {on_day:%d %b %Y}."
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"What {prescription.patient} was asked to do",
+            "prescription": prescription,
+            "versions": versions,
+            "on_day": on_day,
+            "shown": shown,
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/patients/prescription/versions.html", context)

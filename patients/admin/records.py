@@ -1,0 +1,241 @@
+"""Alerts and the patient's own records: pain reports, check-offs, and what was sent."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from patients.admin.scoping import ClinicScoped, ReadOnlyScoped
+from patients.models import (
+    Alert,
+    AlertNotice,
+    CheckOff,
+    Invitation,
+    PainReport,
+    Reminder,
+)
+from patients.safety import STANDARD_TEXTS
+from patients.selectors import (
+    staff_clinic_id,
+)
+from patients.services import (
+    alert_acknowledge,
+    outgoing_retry_now,
+)
+
+# Alerts and the patient's own records ------------------------------------------------------
+
+
+def _report_summary(notice: AlertNotice) -> str:
+    if notice.pain_report is not None:
+        report = notice.pain_report
+        qualities = dict(PainReport.Quality.choices)
+        parts = [f"pain report {report.score}/10, {report.get_moment_display().lower()}"]
+        parts += [qualities.get(q, q).lower() for q in report.qualities]
+        if report.severe_spasm:
+            parts.append("severe spasm")
+        parts += [
+            STANDARD_TEXTS[s].text.lower() for s in report.urgent_signs if s in STANDARD_TEXTS
+        ]
+        return "; ".join(parts)
+    if notice.check_off is not None:
+        return f"exercise rated {notice.check_off.pain_during}/10 for pain during it"
+    signs = notice.safety_check.urgent_signs if notice.safety_check else []
+    return "warning signs: " + "; ".join(
+        STANDARD_TEXTS[s].text.lower() for s in signs if s in STANDARD_TEXTS
+    )
+
+
+@admin.register(Alert)
+class AlertAdmin(ClinicScoped):
+    clinic_lookup = "patient__clinic"
+    list_display = [
+        "patient",
+        "cause",
+        "status",
+        "hold_reason",
+        "created_at",
+        "acknowledged_by",
+        "delivery",
+    ]
+    list_select_related = ["patient__user", "acknowledged_by"]
+    list_filter = ["status", "cause", "delivery"]
+    search_fields = [
+        "patient__user__first_name",
+        "patient__user__last_name",
+        "patient__user__email",
+    ]
+    actions = ["acknowledge", "retry_now"]
+    readonly_fields = [
+        "patient",
+        "cause",
+        "pain_report",
+        "check_off",
+        "safety_check",
+        "hold_reason",
+        "reports_added",
+        "created_at",
+        "acknowledged_at",
+        "acknowledged_by",
+        "delivery",
+        "attempts",
+        "sent_at",
+        "last_error",
+    ]
+    fields = [*readonly_fields, "status"]
+
+    @admin.display(description="what the patient reported, and was told")
+    def reports_added(self, alert: Alert) -> str:
+        """Every report that raised or joined this alert: a report that joined an open alert
+        was told so, and must be found here."""
+        notices = alert.notices.select_related("pain_report", "check_off", "safety_check")
+        rows = []
+        for notice in notices:
+            rows.append(
+                format_html(
+                    "<li>{}: {} <em>({})</em></li>",
+                    notice.created_at.astimezone(alert.patient.zone).strftime("%d %b %Y %H:%M"),
+                    _report_summary(notice),
+                    notice.get_outcome_display(),
+                )
+            )
+        if not rows:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html_join("", "{}", ((row,) for row in rows)))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Send the selected alerts' emails again now", permissions=["change"])
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
+        count = outgoing_retry_now(queryset=queryset)
+        self.message_user(
+            request, f"{count} email{'s' if count != 1 else ''} will go out within a minute."
+        )
+
+    @admin.action(description="Acknowledge the selected alerts", permissions=["change"])
+    def acknowledge(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
+        count = sum(alert_acknowledge(alert=alert, user=request.user) for alert in queryset)  # type: ignore[arg-type]
+        self.message_user(request, f"{count} alert{'s' if count != 1 else ''} acknowledged.")
+
+    def save_model(self, request, obj, form, change):
+        if obj.status == Alert.Status.ACKNOWLEDGED and "status" in form.changed_data:
+            obj.status = Alert.Status.OPEN
+            alert_acknowledge(alert=obj, user=request.user)
+        elif "status" in form.changed_data:
+            messages.warning(request, "An acknowledged alert stays acknowledged.")
+
+
+@admin.register(PainReport)
+class PainReportAdmin(ReadOnlyScoped):
+    list_display = ["patient", "score", "moment", "local_date", "red_flag", "warning_signs"]
+    list_select_related = ["patient__user"]
+    list_filter = ["red_flag", "moment"]
+    search_fields = [
+        "patient__user__first_name",
+        "patient__user__last_name",
+        "patient__user__email",
+    ]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="urgent warning signs")
+    def warning_signs(self, report: PainReport) -> str:
+        return (
+            "; ".join(
+                STANDARD_TEXTS[sign].text for sign in report.urgent_signs if sign in STANDARD_TEXTS
+            )
+            or "—"
+        )
+
+
+@admin.register(CheckOff)
+class CheckOffAdmin(ReadOnlyScoped):
+    list_display = ["patient", "exercise", "local_date", "session", "difficulty", "pain_during"]
+    list_select_related = ["patient__user", "prescribed_exercise__exercise"]
+    search_fields = [
+        "patient__user__first_name",
+        "patient__user__last_name",
+        "patient__user__email",
+    ]
+
+    @admin.display(description="exercise")
+    def exercise(self, check_off: CheckOff) -> str:
+        return check_off.prescribed_exercise.exercise.name
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyScoped):
+    clinic_lookup = "user__patient__clinic"
+    list_display = ["user", "delivery", "attempts", "created_at", "sent_at", "last_error"]
+    list_select_related = ["user"]
+    list_filter = ["delivery"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Invitation]:
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return queryset
+        clinic_id = staff_clinic_id(request.user)  # type: ignore[arg-type]
+        return (
+            queryset.filter(
+                models.Q(user__patient__clinic_id=clinic_id)
+                | models.Q(user__therapist__clinic_id=clinic_id)
+            )
+            if clinic_id
+            else queryset.none()
+        )
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ClinicScoped):
+    clinic_lookup = "patient__clinic"
+    list_display = [
+        "patient",
+        "local_date",
+        "session",
+        "kind",
+        "due_at",
+        "delivery",
+        "sent_at",
+        "attempts",
+    ]
+    list_select_related = ["patient__user"]
+    list_filter = ["delivery", "kind", "local_date"]
+    search_fields = [
+        "patient__user__first_name",
+        "patient__user__last_name",
+        "patient__user__email",
+    ]
+    date_hierarchy = "due_at"
+    actions = ["retry_now"]
+    readonly_fields = [
+        "prescription",
+        "patient",
+        "local_date",
+        "session",
+        "kind",
+        "due_at",
+        "created_at",
+        "delivery",
+        "attempts",
+        "next_attempt_at",
+        "enqueued_at",
+        "claimed_at",
+        "sent_at",
+        "last_error",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description="Send the selected reminders again now", permissions=["change"])
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
+        count = outgoing_retry_now(queryset=queryset)
+        self.message_user(
+            request, f"{count} reminder{'s' if count != 1 else ''} will go out within a minute."
+        )
