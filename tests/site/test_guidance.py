@@ -3,7 +3,7 @@
 urgent warning sign; with a clinic that hears of it for the first time, one that already has an
 open alert of each kind, and one whose therapist's account is inactive.
 
-The expectations below are written from the product's safety rules (../shared/PRODUCT.md), not
+The expectations below are written from the product's safety rules (README, "Safety"), not
 from patients/safety.py, so that a change of rule there shows up here."""
 
 from __future__ import annotations
