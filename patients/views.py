@@ -43,14 +43,12 @@ from patients.selectors import (
 )
 from patients.services import (
     ActionRefused,
-    check_off_needs_guidance,
     check_off_rate,
     check_off_record,
     check_off_undo,
-    pain_report_create,
     patient_settings_update,
-    safety_check_record,
 )
+from patients.triage import check_off_needs_guidance, pain_report_create, safety_check_record
 
 PatientView = Callable[..., HttpResponse]
 REFUSED = 422  # htmx swaps this status (see base.html's htmx-config) so the card says why

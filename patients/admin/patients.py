@@ -35,12 +35,8 @@ from patients.selectors import (
     prescriptions_with_exercises,
     therapists_visible_to,
 )
-from patients.services import (
-    LARGE_PROGRAMME,
-    prescription_create_from_template,
-    programme_plan,
-    programme_resume,
-)
+from patients.services import LARGE_PROGRAMME, prescription_create_from_template, programme_plan
+from patients.triage import programme_resume
 
 # Patients ----------------------------------------------------------------------------------
 

@@ -15,13 +15,8 @@ from django.utils import timezone
 
 from patients.models import Alert, AlertNotice, CheckOff, ClinicWording, Reminder, Therapist
 from patients.reminders import inactivity_check, reminders_tick
-from patients.services import (
-    ActionRefused,
-    alert_acknowledge,
-    check_off_record,
-    pain_report_create,
-    safety_check_record,
-)
+from patients.services import ActionRefused, alert_acknowledge, check_off_record
+from patients.triage import pain_report_create, safety_check_record
 from tests.factories import (
     ClinicFactory,
     PatientFactory,

@@ -15,7 +15,7 @@ from exercises.models import Exercise
 from patients.delivery import Email
 from patients.models import Alert, Clinic, Prescription, Reminder
 from patients.reminders import prepare_alert, prepare_reminder
-from patients.services import pain_report_create
+from patients.triage import pain_report_create
 from tests.factories import PatientFactory, TherapistFactory
 
 MOMENT = datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("Europe/London"))

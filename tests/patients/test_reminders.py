@@ -308,7 +308,7 @@ def test_inactivity_raises_one_alert_until_acknowledged(alex, client: Client) ->
 
 @pytest.mark.django_db
 def test_an_alert_emails_the_therapist_once_with_a_link_to_the_admin(alex) -> None:
-    from patients.services import pain_report_create
+    from patients.triage import pain_report_create
 
     with time_machine.travel(at(10), tick=False):
         pain_report_create(patient=alex, score=8, moment="running", qualities=["radiating"])
