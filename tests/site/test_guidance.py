@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from exercises.wording import squash
 from patients.models import Alert, AlertNotice, ClinicWording, PainReport
+from patients.safety import URGENT_SIGN_KEYS
 from tests.factories import (
     ClinicFactory,
     PatientFactory,
@@ -523,3 +524,33 @@ def test_the_shipped_library_cards_are_shown_in_full_beside_the_pause(
     assert (PAUSED in text) == ("running" not in fields.get("moment", ""))
     assert PHONE in text
     assert_every_sentence_says_where_it_comes_from(main)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sign", URGENT_SIGN_KEYS)
+def test_each_warning_sign_alone_sends_the_patient_to_urgent_care(
+    client: Client, people: SimpleNamespace, sign: str
+) -> None:
+    client.force_login(people.patient.user)
+    data = {"score": "2", "moment": "morning", "qualities": ["dull"], "urgent_signs": [sign]}
+    main = main_of(client.post("/pain/new/", data, follow=True).content.decode())
+    text = squash(main.get_text(" "))
+    assert URGENT in text and EMERGENCY in text and PHONE in text
+    assert not main.select(".education-card")  # no exercise advice on the same screen
+    assert list(Alert.objects.values_list("cause", flat=True)) == ["urgent"]
+    people.patient.refresh_from_db()
+    assert people.patient.programme_held
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("quality", ["radiating", "tingling", "numbness"])
+def test_each_nerve_symptom_alone_shows_the_documents_advice_and_pauses_running(
+    client: Client, people: SimpleNamespace, quality: str
+) -> None:
+    client.force_login(people.patient.user)
+    data = {"score": "2", "moment": "morning", "qualities": [quality], "urgent_signs": ["none"]}
+    main = main_of(client.post("/pain/new/", data, follow=True).content.decode())
+    card = main.select_one("#card-stop-radiating-pain")
+    assert card is not None and CARD_QUOTES["stop-radiating-pain"] in card.get_text(" ")
+    assert PAUSED in squash(main.get_text(" ")) and RUNNING_PAUSED in main.get_text(" ")
+    assert list(Alert.objects.values_list("cause", flat=True)) == ["red_flag"]
