@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -9,6 +12,14 @@ from exercises.dosage import DOSE_BOUNDS, DOSE_FIELDS, dosage_in_words, dosage_p
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lowercase letters, digits and hyphens only."
 )
+
+
+def exactly_one_of(*fields: str) -> models.Q:
+    """A row that belongs to exactly one of these owners: one foreign key set, the others empty."""
+    return reduce(
+        operator.or_,
+        (models.Q(**{f"{other}__isnull": other != owner for other in fields}) for owner in fields),
+    )
 
 
 class Source(models.Model):
@@ -295,10 +306,7 @@ class Line(models.Model):
         ordering = ["position", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    models.Q(exercise__isnull=False, education_card__isnull=True)
-                    | models.Q(exercise__isnull=True, education_card__isnull=False)
-                ),
+                condition=exactly_one_of("exercise", "education_card"),
                 name="line_belongs_to_exactly_one_thing",
             ),
             models.CheckConstraint(
@@ -350,37 +358,12 @@ class Citation(models.Model):
         related_name="citations",
     )
 
-    OWNERS = ("exercise", "program", "education_card", "disagreement_position")
-
     class Meta:
         ordering = ["position", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    models.Q(
-                        exercise__isnull=False,
-                        program__isnull=True,
-                        education_card__isnull=True,
-                        disagreement_position__isnull=True,
-                    )
-                    | models.Q(
-                        exercise__isnull=True,
-                        program__isnull=False,
-                        education_card__isnull=True,
-                        disagreement_position__isnull=True,
-                    )
-                    | models.Q(
-                        exercise__isnull=True,
-                        program__isnull=True,
-                        education_card__isnull=False,
-                        disagreement_position__isnull=True,
-                    )
-                    | models.Q(
-                        exercise__isnull=True,
-                        program__isnull=True,
-                        education_card__isnull=True,
-                        disagreement_position__isnull=False,
-                    )
+                condition=exactly_one_of(
+                    "exercise", "program", "education_card", "disagreement_position"
                 ),
                 name="citation_backs_exactly_one_thing",
             )

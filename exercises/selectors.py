@@ -105,24 +105,28 @@ def disagreement_document(disagreement: Disagreement) -> dict[str, Any]:
     }
 
 
-def _lines() -> Prefetch:
-    return Prefetch("lines", queryset=Line.objects.select_related("source"))
-
-
-def _disagreements() -> Prefetch:
+def _positions() -> Prefetch:
     positions = DisagreementPosition.objects.order_by("order").prefetch_related(
         _ordered_citations()
     )
-    return Prefetch(
-        "disagreements",
-        queryset=Disagreement.objects.order_by("topic").prefetch_related(
-            Prefetch("positions", queryset=positions)
+    return Prefetch("positions", queryset=positions)
+
+
+def content_prefetches(prefix: str = "") -> list[Prefetch]:
+    """What a page shows of an exercise or a card beyond its own row: its lines (with their
+    sources) and the disagreements it takes part in, every position with its quotes. `prefix`
+    reaches them from another model ("exercise__")."""
+    return [
+        Prefetch(f"{prefix}lines", queryset=Line.objects.select_related("source")),
+        Prefetch(
+            f"{prefix}disagreements",
+            queryset=Disagreement.objects.order_by("topic").prefetch_related(_positions()),
         ),
-    )
+    ]
 
 
 def exercises_with_citations() -> QuerySet[Exercise]:
-    return Exercise.objects.prefetch_related(_ordered_citations(), _lines(), _disagreements())
+    return Exercise.objects.prefetch_related(_ordered_citations(), *content_prefetches())
 
 
 def programs_with_items() -> QuerySet[ProgramTemplate]:
@@ -135,16 +139,11 @@ def programs_with_items() -> QuerySet[ProgramTemplate]:
 def education_with_citations() -> QuerySet[EducationCard]:
     """Cards with everything a page shows of them: their lines, citations and the
     disagreements they take part in (with every position's quotes)."""
-    return EducationCard.objects.prefetch_related(_ordered_citations(), _lines(), _disagreements())
+    return EducationCard.objects.prefetch_related(_ordered_citations(), *content_prefetches())
 
 
 def disagreements_with_positions() -> QuerySet[Disagreement]:
-    positions = DisagreementPosition.objects.order_by("order").prefetch_related(
-        _ordered_citations()
-    )
-    return Disagreement.objects.prefetch_related(
-        Prefetch("positions", queryset=positions), "exercises", "education_cards"
-    )
+    return Disagreement.objects.prefetch_related(_positions(), "exercises", "education_cards")
 
 
 def library_export() -> dict[str, Any]:

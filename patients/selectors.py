@@ -15,7 +15,8 @@ from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from exercises.models import Citation, Disagreement, DisagreementPosition, Line
+from exercises.models import Citation
+from exercises.selectors import content_prefetches
 from patients.models import (
     CheckOff,
     Clinic,
@@ -81,23 +82,7 @@ def prescribed_exercises_with_content() -> QuerySet[PrescribedExercise]:
     sources) and the disagreements it takes part in; a fixed number of queries, however many."""
     return (
         PrescribedExercise.objects.select_related("exercise")
-        .prefetch_related(
-            Prefetch("exercise__lines", queryset=Line.objects.select_related("source")),
-            Prefetch(
-                "exercise__disagreements",
-                queryset=Disagreement.objects.order_by("topic").prefetch_related(
-                    Prefetch(
-                        "positions",
-                        queryset=DisagreementPosition.objects.order_by("order").prefetch_related(
-                            Prefetch(
-                                "citations",
-                                queryset=Citation.objects.select_related("source"),
-                            )
-                        ),
-                    )
-                ),
-            ),
-        )
+        .prefetch_related(*content_prefetches("exercise__"))
         .order_by("order", "id")
     )
 

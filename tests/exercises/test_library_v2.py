@@ -297,3 +297,21 @@ def test_upgrade_library_writes_the_upgraded_document_for_review(
     assert not Exercise.objects.filter(slug="wall-sit").exists()  # nothing imported
     with pytest.raises(CommandError, match="already version 2"):
         call_command("upgrade_library", str(target), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_upgrade_library_refuses_bad_input_with_one_line_and_writes_nothing(
+    library: None, tmp_path: Path
+) -> None:
+    with pytest.raises(CommandError, match=r"missing\.json: no such file"):
+        call_command("upgrade_library", str(tmp_path / "missing.json"))
+    source = tmp_path / "old.json"
+    source.write_text(json.dumps({**v1_document(), "version": 7}), encoding="utf-8")
+    with pytest.raises(CommandError, match="version must be 1"):
+        call_command("upgrade_library", str(source), stdout=io.StringIO())
+    source.write_text(json.dumps(v1_document()), encoding="utf-8")
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("upgrade_library", str(source), output=str(tmp_path / "nowhere" / "new.json"))
+    source.write_bytes(b"\xff\xfe not text")
+    with pytest.raises(CommandError, match="cannot be read"):
+        call_command("upgrade_library", str(source))

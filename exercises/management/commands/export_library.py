@@ -1,8 +1,8 @@
 import json
-from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from exercises.management.library_files import write_document_text
 from exercises.selectors import library_export
 
 
@@ -19,16 +19,5 @@ class Command(BaseCommand):
             self.stdout.write(text, ending="")
             return
         assert isinstance(output, str)
-        path = Path(output)
-        if not path.parent.is_dir():
-            raise CommandError(f"{output}: the folder {path.parent} does not exist")
-        # Written beside the target, then moved into place: a failed export never leaves half a
-        # backup where the last good one was.
-        partial = path.with_name(f".{path.name}.partial")
-        try:
-            partial.write_text(text, encoding="utf-8")
-            partial.replace(path)
-        except OSError as exc:
-            partial.unlink(missing_ok=True)
-            raise CommandError(f"{output}: cannot be written ({exc.strerror})") from None
+        write_document_text(output, text)
         self.stderr.write(f"Library written to {output}.")

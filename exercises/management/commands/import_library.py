@@ -1,5 +1,3 @@
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from exercises.library_format import (
@@ -7,6 +5,7 @@ from exercises.library_format import (
     LibraryDocumentError,
     parse_library_text,
 )
+from exercises.management.library_files import read_document_text
 from exercises.services import library_import
 
 
@@ -37,18 +36,7 @@ class Command(BaseCommand):
                 raise CommandError("Name the file to import (or '-' for standard input).")
             file = str(SHIPPED_LIBRARY_PATH)
         assert isinstance(file, str)
-        if file == "-":
-            import sys
-
-            text = sys.stdin.read()
-        else:
-            path = Path(file)
-            if not path.is_file():
-                raise CommandError(f"{file}: no such file")
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise CommandError(f"{file}: cannot be read ({exc})") from None
+        text = read_document_text(file)
         try:
             report = library_import(
                 document=parse_library_text(text), shipped=bool(options["shipped"])

@@ -1,10 +1,10 @@
 import json
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from exercises.library_format import FORMAT_VERSION, LibraryDocumentError, parse_library_text
 from exercises.library_upgrade import document_version
+from exercises.management.library_files import read_document_text, write_document_text
 from exercises.selectors import exercises_with_citations
 from exercises.services import library_upgrade
 
@@ -21,15 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         file = str(options["file"])
-        if file == "-":
-            import sys
-
-            text = sys.stdin.read()
-        else:
-            path = Path(file)
-            if not path.is_file():
-                raise CommandError(f"{file}: no such file")
-            text = path.read_text(encoding="utf-8")
+        text = read_document_text(file)
         try:
             document = parse_library_text(text)
             version = document_version(document)
@@ -46,7 +38,7 @@ class Command(BaseCommand):
         out = json.dumps(upgrade.document, indent=2, ensure_ascii=False) + "\n"
         output = options["output"]
         if output:
-            Path(str(output)).write_text(out, encoding="utf-8")
+            write_document_text(str(output), out)
         else:
             self.stdout.write(out, ending="")
         self.stderr.write(f"{file}: {upgrade.summary()}.")
