@@ -7,9 +7,12 @@ from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
-from django.contrib.auth.forms import BaseUserCreationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from exercises.models import ProgramTemplate
 from patients.models import (
@@ -23,6 +26,7 @@ from patients.models import (
     User,
     days_from_mask,
     mask_from_days,
+    normalise_email,
 )
 from patients.safety import NONE_OF_THESE, STANDARD_TEXTS, URGENT_SIGN_KEYS
 from patients.services import patient_invite, therapist_invite
@@ -30,16 +34,52 @@ from patients.services import patient_invite, therapist_invite
 DAY_CHOICES = [(str(number), name) for number, name in enumerate(WEEKDAYS)]
 
 
-class UserCreationForm(BaseUserCreationForm):
+class FoldedEmailMixin:
+    """The admin's user forms store the one spelling of an address and refuse a twin in any
+    spelling (the model's unique check alone compares spellings as typed)."""
+
+    def clean_email(self) -> str:
+        email = normalise_email(self.cleaned_data["email"])  # type: ignore[attr-defined]
+        twins = User.objects.filter(email=email).exclude(pk=self.instance.pk)  # type: ignore[attr-defined]
+        if twins.exists():
+            raise ValidationError("Someone already uses this email address.")
+        return email
+
+
+class UserCreationForm(FoldedEmailMixin, BaseUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "first_name", "last_name")
 
 
-class UserChangeForm(DjangoUserChangeForm):
+class UserChangeForm(FoldedEmailMixin, DjangoUserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class LoginForm(AuthenticationForm):
+    """The site's and the admin's login: the address is folded before it is checked, so the
+    lockout (which reads the same folded value) counts one person once."""
+
+    def clean_username(self) -> str:
+        return normalise_email(self.cleaned_data.get("username") or "")
+
+
+class AdminLoginForm(LoginForm, AdminAuthenticationForm):
+    pass
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])
+
+
+def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """django-axes' key for an attempt (AXES_USERNAME_CALLABLE): the folded address, however it
+    was typed, so that "PAT@x.test" and " pat@x.test" share pat@x.test's failures and lock."""
+    typed = (credentials or {}).get("username") or request.POST.get("username", "")
+    return normalise_email(str(typed))
 
 
 class DaysField(forms.TypedMultipleChoiceField):
@@ -54,8 +94,8 @@ class DaysField(forms.TypedMultipleChoiceField):
 
 
 def _email_is_free(email: str) -> str:
-    email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
+    email = normalise_email(email)
+    if User.objects.filter(email=email).exists():
         raise ValidationError("Someone already uses this email address.")
     return email
 

@@ -1,4 +1,5 @@
 import secrets
+import unicodedata
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
@@ -6,6 +7,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from exercises.models import Dosage, Exercise, ProgramTemplate
@@ -26,13 +28,19 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a time zone name.") from None
 
 
+def normalise_email(value: str) -> str:
+    """The one spelling of an address, used at every entrance (login, lockout, reset,
+    invitations, the admin): "  Pat@X.Test" and "pat@x.test" are one person and one lockout."""
+    return unicodedata.normalize("NFKC", value).strip().casefold()
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra_fields: object) -> "User":
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=normalise_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -51,7 +59,7 @@ class UserManager(BaseUserManager["User"]):
 
     def get_by_natural_key(self, username: str | None) -> "User":
         # People type their address as they like: Alex@Example.com logs in as alex@example.com.
-        return self.get(email__iexact=username)
+        return self.get(email=normalise_email(username or ""))
 
 
 class User(AbstractUser):
@@ -67,19 +75,27 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["last_name", "first_name", "email"]
+        constraints = [
+            # Stored folded by save(); this holds even for a write that skips it.
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_whatever_the_case"),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
 
+    def clean_fields(self, exclude: object = None) -> None:
+        self.email = normalise_email(self.email or "")
+        super().clean_fields(exclude)  # type: ignore[arg-type]
+
     def clean(self) -> None:
         super().clean()
-        self.email = self.email.strip().lower()
+        self.email = normalise_email(self.email)
         clash = User.objects.filter(email__iexact=self.email).exclude(pk=self.pk)
         if self.email and clash.exists():
             raise ValidationError({"email": "Someone already uses this email address."})
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.email = self.email.strip().lower()
+        self.email = normalise_email(self.email)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 

@@ -1,6 +1,8 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from patients import views
+from patients.forms import LoginForm, PasswordResetForm
 
 urlpatterns = [
     path("today/", views.today, name="today"),
@@ -28,6 +30,17 @@ urlpatterns = [
     path("programme/", views.handout, name="handout"),
     path("settings/", views.settings_view, name="settings"),
     path("reminders/off/<str:token>/", views.reminders_off, name="reminders_off"),
+    # Before django.contrib.auth.urls (portal/urls.py): the same pages with the folded address.
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        name="login",
+    ),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+        name="password_reset",
+    ),
     path(
         "accounts/invitation/<uidb64>/<token>/",
         views.InvitationAcceptView.as_view(),

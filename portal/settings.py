@@ -149,6 +149,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+# The lockout counts the folded address: no spelling of it gets its own five guesses.
+AXES_USERNAME_CALLABLE = "patients.forms.lockout_username"
 # How many reverse proxies stand before the portal, so the client's address is read right.
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
 AXES_VERBOSE = False

@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from patients.forms import AdminLoginForm
 from portal import views
 
 admin.site.site_header = "Clinic exercise portal"
 admin.site.site_title = "Clinic exercise portal"
 admin.site.index_title = "Your clinic"
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
