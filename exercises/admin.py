@@ -21,6 +21,7 @@ from exercises.models import (
     Provenance,
     Source,
 )
+from portal.widgets import ReadableAutocompleteMixin
 
 
 class ShippedReadOnlyMixin:
@@ -200,7 +201,7 @@ class ExerciseAdmin(ShippedReadOnlyMixin, admin.ModelAdmin):
         return format_html('<a href="{}">View</a>', url)
 
 
-class ProgramItemInline(admin.TabularInline):
+class ProgramItemInline(ReadableAutocompleteMixin, admin.TabularInline):
     model = ProgramItem
     extra = 0
     min_num = 1

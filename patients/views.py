@@ -7,6 +7,7 @@ are limited to that patient: another patient's ids are a 404.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -132,7 +133,8 @@ def check_off(request: HttpRequest, patient: Patient, item_id: int) -> HttpRespo
     raw_session = request.POST.get("session", "")
     # The button names its session, so a double tap or a retried request repeats the same
     # check-off instead of ticking the next session.
-    session = int(raw_session) if raw_session.isdigit() else None
+    # ASCII digits only: str.isdigit() also takes "²" or "①", which int() then refuses.
+    session = int(raw_session) if re.fullmatch(r"[0-9]{1,4}", raw_session) else None
     try:
         if raw_session and session is None:
             raise ActionRefused("That session is not part of today's programme.")

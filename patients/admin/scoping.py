@@ -23,6 +23,7 @@ from patients.selectors import (
     scope_to_clinic,
     therapists_visible_to,
 )
+from portal.widgets import ReadableAutocompleteMixin
 
 SCOPED_CHOICES = {
     Clinic: clinics_visible_to,
@@ -37,7 +38,7 @@ def scoped_choices(db_field: models.Field, request: HttpRequest) -> QuerySet | N
     return chooser(request.user) if chooser else None  # type: ignore[arg-type]
 
 
-class ClinicScopedInline:
+class ClinicScopedInline(ReadableAutocompleteMixin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         choices = scoped_choices(db_field, request)
         if choices is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from html import unescape
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -259,3 +260,18 @@ def test_today_runs_the_same_queries_for_1_and_20_exercises(
     twenty = today_queries(alex)
     print(f"Today: {one} queries for 1 exercise, {twenty} for 20")
     assert one == twenty, f"{one} queries for 1 exercise, {twenty} for 20"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "session", ["²", "¹", "①", "٣", "1.0", "-1", "0", "99999999999999999999", "1\x00"]
+)
+def test_a_check_off_for_a_session_that_is_no_number_is_refused_without_a_server_error(
+    alex: Client, runner: SimpleNamespace, session: str
+) -> None:
+    response = alex.post(
+        f"/today/exercises/{runner.bridge_a.pk}/check-off/", {"session": session}, **HTMX
+    )
+    assert response.status_code == 422
+    assert "That session is not part of today's programme." in unescape(response.content.decode())
+    assert CheckOff.objects.count() == 0

@@ -1,0 +1,49 @@
+"""The admin's autocomplete, made safe for any posted value.
+
+Django's AutocompleteSelect looks the posted ids up again to redisplay a refused form; an id that
+is no number ("abc", "²") or out of the column's range makes that lookup raise, and the therapist
+gets a server error instead of "Select a valid choice". Here such values are left out of the
+redisplay; the form field itself still refuses them with its message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
+from django.db import connection, models
+
+
+def readable_ids(field: models.Field, values: Any) -> list[str]:
+    readable = []
+    for value in values:
+        try:
+            python = field.to_python(value)
+        except (ValidationError, TypeError, ValueError):
+            continue
+        if isinstance(field, models.IntegerField) and python is not None:
+            low, high = connection.ops.integer_field_range(field.get_internal_type())
+            if (low is not None and python < low) or (high is not None and python > high):
+                continue
+        readable.append(str(value))
+    return readable
+
+
+class ReadableAutocompleteSelect(AutocompleteSelect):
+    def optgroups(self, name: str, value: Any, attr: Any = None) -> Any:
+        target = self.field.remote_field.get_related_field()
+        return super().optgroups(name, readable_ids(target, value), attr)
+
+
+class ReadableAutocompleteMixin:
+    """For ModelAdmins and inlines: every autocomplete field uses the safe widget."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):  # type: ignore[attr-defined]
+            kwargs["widget"] = ReadableAutocompleteSelect(
+                db_field,
+                self.admin_site,
+                using=kwargs.get("using"),  # type: ignore[attr-defined]
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
