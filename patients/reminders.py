@@ -319,12 +319,28 @@ def unsubscribe_link(patient: Patient) -> str:
     return settings.SITE_URL + reverse("reminders_off", kwargs={"token": token})
 
 
-def patient_from_unsubscribe_token(token: str) -> Patient | None:
+class LinkRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "invalid", "expired" or "used"
+
+
+def patient_from_unsubscribe_token(token: str) -> Patient:
+    """The patient a "stop reminders" link was sent to, while it may still be used: it is
+    signed, at most UNSUBSCRIBE_LINK_DAYS old, and reminders have not been turned off or on
+    since it was sent (that retires the patient's reminder token)."""
     try:
-        reminder_token = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        reminder_token = signing.loads(
+            token, salt=UNSUBSCRIBE_SALT, max_age=timedelta(days=settings.UNSUBSCRIBE_LINK_DAYS)
+        )
+    except signing.SignatureExpired:
+        raise LinkRefused("expired") from None
     except signing.BadSignature:
-        return None
-    return Patient.objects.filter(reminder_token=reminder_token).first()
+        raise LinkRefused("invalid") from None
+    patient = Patient.objects.filter(reminder_token=str(reminder_token)).first()
+    if patient is None:
+        raise LinkRefused("used")
+    return patient
 
 
 @dataclass

@@ -34,6 +34,7 @@ from patients.models import (
     PrescriptionVersion,
     Therapist,
     User,
+    new_reminder_token,
 )
 from patients.triage import alert_notify, check_off_needs_guidance, programme_resume
 
@@ -504,8 +505,19 @@ def clinic_wording_save(*, wording: ClinicWording, user: User) -> ClinicWording:
 
 
 def patient_settings_update(*, patient: Patient, **fields: Any) -> Patient:
+    stored = Patient.objects.filter(pk=patient.pk).values("reminders_enabled").first()
     for name, value in fields.items():
         setattr(patient, name, value)
     patient.full_clean()
-    patient.save(update_fields=list(fields))
+    update_fields = list(fields)
+    if stored is not None and stored["reminders_enabled"] != patient.reminders_enabled:
+        reminder_links_retire(patient)
+        update_fields.append("reminder_token")
+    patient.save(update_fields=update_fields)
     return patient
+
+
+def reminder_links_retire(patient: Patient) -> None:
+    """Reminders were turned off or on: every "stop reminders" link sent before stops working
+    (a link works once, for the state it was sent in). Saved by the caller."""
+    patient.reminder_token = new_reminder_token()

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -30,7 +31,7 @@ from patients.forms import (
     SafetyCheckForm,
 )
 from patients.models import Patient, Prescription
-from patients.reminders import patient_from_unsubscribe_token
+from patients.reminders import LinkRefused, patient_from_unsubscribe_token
 from patients.screens import open_screen_requests
 from patients.selectors import (
     check_off_get_for_patient,
@@ -318,9 +319,12 @@ def reminders_off(request: HttpRequest, token: str) -> HttpResponse:
     """The signed link in every reminder: one click (and the mail client's RFC 8058 one-click
     POST) turns reminders off, without logging in. A GET only asks, so that a link scanner
     opening the email changes nothing."""
-    patient = patient_from_unsubscribe_token(token)
-    if patient is None:
-        return render(request, "patients/reminders_off.html", {"invalid": True}, status=404)
+    try:
+        patient = patient_from_unsubscribe_token(token)
+    except LinkRefused as refused:
+        status = 404 if refused.reason == "invalid" else 410
+        context = {refused.reason: True, "link_days": settings.UNSUBSCRIBE_LINK_DAYS}
+        return render(request, "patients/reminders_off.html", context, status=status)
     if request.method == "POST":
         patient_settings_update(patient=patient, reminders_enabled=False)
         return render(request, "patients/reminders_off.html", {"done": True})

@@ -203,6 +203,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Clinic exercise portal <port
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address the portal's own links point at (emails are read outside any request).
 SITE_URL = (env_str("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+# A reminder's "stop reminders" link works this many days (and once, for the state it was sent in).
+UNSUBSCRIBE_LINK_DAYS = env_int("UNSUBSCRIBE_LINK_DAYS", 60, minimum=1)
 
 # Redis and Celery -----------------------------------------------------------------------------
 REDIS_URL = env_redis_url("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -271,6 +273,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No line holds the token of a "stop reminders", invitation or password reset link.
+    "filters": {"mask_tokens": {"()": "portal.log_masking.TokenMaskingFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL.upper()},
+    # Django's own request lines and "Not Found: <path>" through the masking handler, not its
+    # default ones.
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL.upper(), "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

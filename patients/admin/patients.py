@@ -35,7 +35,12 @@ from patients.selectors import (
     prescriptions_with_exercises,
     therapists_visible_to,
 )
-from patients.services import LARGE_PROGRAMME, prescription_create_from_template, programme_plan
+from patients.services import (
+    LARGE_PROGRAMME,
+    prescription_create_from_template,
+    programme_plan,
+    reminder_links_retire,
+)
 from patients.triage import programme_resume
 
 # Patients ----------------------------------------------------------------------------------
@@ -234,6 +239,8 @@ class PatientAdmin(ClinicScoped):
 
     def save_model(self, request, obj, form, change):
         if change:  # a new patient was made, and invited, by PatientInviteForm.save()
+            if "reminders_enabled" in form.changed_data:
+                reminder_links_retire(obj)
             super().save_model(request, obj, form, change)
 
     def response_add(self, request, obj, post_url_continue=None):
