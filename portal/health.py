@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from dataclasses import dataclass
 
 import redis
 from django.conf import settings
+from django.http import HttpRequest
 
 from portal.config import database_is_reachable, first_line
 
@@ -18,6 +21,21 @@ class Check:
     def as_json(self, *, verbose: bool) -> dict[str, object]:
         # Hosts and error texts are for the operator's eyes (DEBUG, logs), not for the internet.
         return {"ok": self.ok, "detail": self.detail if verbose or self.ok else "unreachable"}
+
+
+def may_check_worker(request: HttpRequest) -> bool:
+    """The token from the environment, or a direct caller on this machine (not one relayed by a
+    reverse proxy, which would make every caller look local)."""
+    token = settings.HEALTHZ_TOKEN
+    sent = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        return True
+    if settings.AXES_IPWARE_PROXY_COUNT or "X-Forwarded-For" in request.headers:
+        return False
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
 
 
 def check_database() -> Check:

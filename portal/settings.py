@@ -206,6 +206,10 @@ SITE_URL = (env_str("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 # A reminder's "stop reminders" link works this many days (and once, for the state it was sent in).
 UNSUBSCRIBE_LINK_DAYS = env_int("UNSUBSCRIBE_LINK_DAYS", 60, minimum=1)
 
+# `/healthz?worker=1` sends a task through Redis: only from this machine, or with this token
+# ("Authorization: Bearer <token>") for an uptime service elsewhere.
+HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "") or ""
+
 # Redis and Celery -----------------------------------------------------------------------------
 REDIS_URL = env_redis_url("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Redis carries the work queue; the database stays the record of what must be sent.

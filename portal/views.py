@@ -26,8 +26,19 @@ def home(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     """For a load balancer or an uptime check: 200 when the database and Redis both answer.
 
-    `?worker=1` also sends a task through Redis and waits for a worker's reply (up to 5 s).
+    `?worker=1` also sends a task through Redis and waits for a worker's reply (up to 5 s): only
+    for a caller on this machine or one that sends HEALTHZ_TOKEN, so that nobody on the internet
+    can make the portal queue work.
     """
+    if request.GET.get("worker") == "1" and not health.may_check_worker(request):
+        return JsonResponse(
+            {
+                "status": "forbidden",
+                "detail": "The worker check is for this machine, or send "
+                "'Authorization: Bearer <HEALTHZ_TOKEN>'.",
+            },
+            status=403,
+        )
     checks = {"database": health.check_database(), "broker": health.check_broker()}
     if request.GET.get("worker") == "1":
         checks["worker"] = health.check_worker()

@@ -22,8 +22,9 @@ from django.utils import timezone
 from patients.models import Patient
 from patients.reminders import unsubscribe_link
 from patients.services import invitation_link
+from portal.redis_server import free_port
 from tests.factories import PatientFactory
-from tests.processes import free_port, process_env
+from tests.processes import process_env
 
 USED = "This link has already been used"
 TOO_OLD = "This link is too old"

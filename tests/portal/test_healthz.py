@@ -5,6 +5,8 @@ import subprocess
 import sys
 
 import pytest
+import redis
+from django.conf import settings
 from django.test import Client, override_settings
 
 from portal import health
@@ -79,3 +81,51 @@ def test_worker_check_fails_when_no_worker_listens() -> None:
     check = health.check_worker(timeout=1, queue="no-worker-listens-here")
     assert check.ok is False
     assert "no worker answered" in check.detail
+
+
+def _queued_tasks() -> int:
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    try:
+        return sum(
+            client.llen(key) for key in client.keys("celery*") if client.type(key) == b"list"
+        )
+    finally:
+        client.close()
+
+
+@pytest.mark.django_db
+def test_an_anonymous_caller_from_elsewhere_cannot_make_the_portal_queue_a_task(
+    client: Client,
+) -> None:
+    before = _queued_tasks()
+    response = client.get("/healthz", {"worker": "1"}, REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 403
+    assert "HEALTHZ_TOKEN" in response.json()["detail"]
+    # Behind a reverse proxy every caller looks local: a relayed request is not trusted either.
+    relayed = client.get(
+        "/healthz", {"worker": "1"}, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9"
+    )
+    assert relayed.status_code == 403
+    wrong = client.get(
+        "/healthz", {"worker": "1"}, REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer nope"
+    )
+    assert wrong.status_code == 403
+    assert _queued_tasks() == before
+    # The plain check stays open to a load balancer.
+    assert client.get("/healthz", REMOTE_ADDR="203.0.113.9").status_code == 200
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_an_uptime_service_with_the_token_checks_the_worker(
+    client: Client, portal_worker, settings
+) -> None:
+    settings.HEALTHZ_TOKEN = "uptime-secret-for-the-tests"
+    response = client.get(
+        "/healthz",
+        {"worker": "1"},
+        REMOTE_ADDR="203.0.113.9",
+        HTTP_AUTHORIZATION="Bearer uptime-secret-for-the-tests",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["worker"]["ok"] is True
