@@ -474,51 +474,15 @@ def prepare_alert(alert: Alert, now: datetime, batch: Any = None) -> Email:
 
 
 def prepare_digest(digest: WeeklyDigest, now: datetime, batch: Any = None) -> Email:
-    from patients.selectors import patient_overviews
-
+    """The email says only that the week's summary is ready: the patients, their adherence and
+    their pain stay behind the login, on the admin's weekly summary page."""
     therapist = digest.therapist
-    patients = list(
-        Patient.objects.filter(primary_therapist=therapist, user__is_active=True).select_related(
-            "user"
-        )
-    )
-    if not patients:
+    if not Patient.objects.filter(primary_therapist=therapist, user__is_active=True).exists():
         raise Skip("no patient")
-    overviews = patient_overviews(patients, now, with_next_reminder=False)
-    pain: dict[int, list[int]] = defaultdict(list)
-    for patient_id, score in (
-        PainReport.objects.filter(patient__in=patients, created_at__gte=now - timedelta(days=14))
-        .order_by("-created_at")
-        .values_list("patient_id", "score")
-    ):
-        if len(pain[patient_id]) < 2:
-            pain[patient_id].append(score)
-    open_alerts: dict[int, int] = defaultdict(int)
-    for patient_id in Alert.objects.filter(
-        patient__in=patients, status=Alert.Status.OPEN
-    ).values_list("patient_id", flat=True):
-        open_alerts[patient_id] += 1
-    rows = []
-    for patient in patients:
-        scores = pain[patient.pk]
-        trend = "—"
-        if len(scores) == 2:
-            trend = "up" if scores[0] > scores[1] else "down" if scores[0] < scores[1] else "steady"
-        adherence = overviews[patient.pk].adherence
-        rows.append(
-            {
-                # First name and initial only: the digest is an email, and emails travel.
-                "name": f"{patient.user.first_name} {patient.user.last_name[:1]}.".strip(),
-                "adherence": "—" if adherence is None else f"{round(adherence * 100)}%",
-                "pain": f"{scores[0]}/10 ({trend})" if scores else "—",
-                "alerts": open_alerts[patient.pk],
-            }
-        )
     context = {
         "first_name": therapist.user.first_name or "there",
         "week_start": digest.week_start,
-        "rows": rows,
-        "link": settings.SITE_URL + reverse("admin:patients_patient_changelist"),
+        "link": settings.SITE_URL + reverse("admin:patients_patient_weekly_summary"),
     }
     return render_email("patients/email/digest", context, to=therapist.user.email)
 

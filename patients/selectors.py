@@ -361,3 +361,56 @@ def check_off_get_for_patient(*, patient: Patient, pk: object) -> CheckOff:
 
 def pain_report_get_for_patient(*, patient: Patient, pk: object) -> PainReport:
     return get_object_or_404(PainReport.objects.all(), pk=pk, patient=patient)
+
+
+@dataclass
+class WeeklySummaryRow:
+    patient: Patient
+    adherence: float | None
+    last_pain: int | None
+    pain_trend: str  # "up", "down", "steady" or "" with fewer than two reports
+    open_alerts: int
+
+
+def weekly_summary(*, therapist: Therapist, now: datetime | None = None) -> list[WeeklySummaryRow]:
+    """A therapist's active patients with adherence over the last 7 days, the last pain score
+    of the last 14 days with its trend, and open alerts: five queries, whatever the number."""
+    from patients.models import Alert
+
+    now = now or timezone.now()
+    patients = list(
+        Patient.objects.filter(primary_therapist=therapist, user__is_active=True).select_related(
+            "user"
+        )
+    )
+    overviews = patient_overviews(patients, now, with_next_reminder=False)
+    pain: dict[int, list[int]] = defaultdict(list)
+    for patient_id, score in (
+        PainReport.objects.filter(patient__in=patients, created_at__gte=now - timedelta(days=14))
+        .order_by("-created_at")
+        .values_list("patient_id", "score")
+    ):
+        if len(pain[patient_id]) < 2:
+            pain[patient_id].append(score)
+    open_alerts = dict(
+        Alert.objects.filter(patient__in=patients, status=Alert.Status.OPEN)
+        .values_list("patient_id")
+        .annotate(count=Count("id"))
+        .values_list("patient_id", "count")
+    )
+    rows = []
+    for patient in patients:
+        scores = pain[patient.pk]
+        trend = ""
+        if len(scores) == 2:
+            trend = "up" if scores[0] > scores[1] else "down" if scores[0] < scores[1] else "steady"
+        rows.append(
+            WeeklySummaryRow(
+                patient=patient,
+                adherence=overviews[patient.pk].adherence,
+                last_pain=scores[0] if scores else None,
+                pain_trend=trend,
+                open_alerts=open_alerts.get(patient.pk, 0),
+            )
+        )
+    return rows

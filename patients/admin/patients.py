@@ -28,12 +28,14 @@ from patients.models import (
     PainReport,
     Patient,
     Prescription,
+    Therapist,
 )
 from patients.selectors import (
     patient_history,
     patient_overviews,
     prescriptions_with_exercises,
     therapists_visible_to,
+    weekly_summary,
 )
 from patients.services import (
     LARGE_PROGRAMME,
@@ -320,12 +322,30 @@ class PatientAdmin(ClinicScoped):
                 name="patients_patient_assign",
             ),
             path(
+                "weekly-summary/",
+                self.admin_site.admin_view(self.weekly_summary_view),
+                name="patients_patient_weekly_summary",
+            ),
+            path(
                 "<path:object_id>/export.csv",
                 self.admin_site.admin_view(self.export_view),
                 name="patients_patient_export",
             ),
         ]
         return own + super().get_urls()
+
+    def weekly_summary_view(self, request: HttpRequest) -> HttpResponse:
+        """The Monday digest's content, behind the login (the email only says it is ready)."""
+        therapist = Therapist.objects.filter(user=request.user).first()
+        if therapist is None or not self.has_view_permission(request):
+            raise Http404("Only a therapist has a weekly summary.")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Your weekly summary",
+            "rows": weekly_summary(therapist=therapist),
+        }
+        return TemplateResponse(request, "admin/patients/patient/weekly_summary.html", context)
 
     def _patients_from_request(self, request: HttpRequest) -> list[Patient]:
         raw = request.POST.get("patients") or request.GET.get("patients", "")

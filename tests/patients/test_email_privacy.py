@@ -128,3 +128,38 @@ def test_the_check_catches_a_leak() -> None:
     for email in leaks:
         with pytest.raises(AssertionError):
             assert_no_health_data(email, ["Glute bridge"], email.to)
+
+
+@pytest.mark.django_db
+def test_the_weekly_digest_names_no_patient_and_no_figure(library: None) -> None:
+    from patients.models import WeeklyDigest
+    from patients.reminders import prepare_digest
+
+    therapist = TherapistFactory(user__first_name="Robin")
+    patients = [
+        PatientFactory(
+            primary_therapist=therapist,
+            user__first_name=f"Casey{number}",
+            user__last_name=f"Lindqvist{number}",
+        )
+        for number in range(3)
+    ]
+    with time_machine.travel(MOMENT, tick=False):
+        for patient in patients:
+            pain_report_create(
+                patient=patient, score=8, moment="running", qualities=[], note="Sharp pain"
+            )
+        digest = WeeklyDigest.objects.create(therapist=therapist, week_start=date(2026, 11, 16))
+        email = prepare_digest(digest, timezone.now())
+    forbidden = [
+        "8/10",
+        "Sharp pain",
+        *(patient.user.first_name for patient in patients),
+        *(patient.user.last_name for patient in patients),
+        *(patient.user.email for patient in patients),
+    ]
+    for patient in patients:
+        assert_no_health_data(email, forbidden, patient.user.email)
+    assert "%" not in email.text and "adherence" not in email.text.lower()
+    assert email.subject == "Your weekly summary is ready"
+    assert "/admin/patients/patient/weekly-summary/" in email.text
