@@ -124,19 +124,28 @@ def browser(monkeypatch):
 
 @pytest.fixture
 def browser_page_factory(browser):
-    """New pages in fresh browser contexts (no shared cookies), closed after the test."""
-    contexts = []
+    """New pages in fresh browser contexts (no shared cookies), closed after the test. Each
+    test fails if any page it opened broke the Content-Security-Policy (Chromium reports every
+    refusal on the console; `new_page.refused` lists them)."""
+    contexts, refused = [], []
+
+    def on_console(page, message) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(f"{page.url}: {message.text}")
 
     def new_page(width: int = 1280, height: int = 900):
         context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        page.on("console", lambda message: on_console(page, message))
         return page
 
+    new_page.refused = refused
     yield new_page
     for context in contexts:
         context.close()
+    assert not refused, "The Content-Security-Policy refused:\n" + "\n".join(refused)
 
 
 @pytest.fixture
