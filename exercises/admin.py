@@ -21,7 +21,7 @@ from exercises.models import (
     Provenance,
     Source,
 )
-from portal.widgets import ReadableAutocompleteMixin
+from portal.admin_helpers import BoundedInlineMixin, ReadableAutocompleteMixin
 
 
 class ShippedReadOnlyMixin:
@@ -40,7 +40,7 @@ class ShippedReadOnlyMixin:
         return super().has_delete_permission(request, obj)  # type: ignore[misc]
 
 
-class CitationInline(admin.StackedInline):
+class CitationInline(BoundedInlineMixin, admin.StackedInline):
     model = Citation
     extra = 0
     min_num = 1
@@ -88,7 +88,7 @@ class LineForm(forms.ModelForm):
     author_name = ""
 
 
-class LineInline(admin.TabularInline):
+class LineInline(BoundedInlineMixin, admin.TabularInline):
     model = Line
     form = LineForm
     extra = 0
@@ -201,7 +201,7 @@ class ExerciseAdmin(ShippedReadOnlyMixin, admin.ModelAdmin):
         return format_html('<a href="{}">View</a>', url)
 
 
-class ProgramItemInline(ReadableAutocompleteMixin, admin.TabularInline):
+class ProgramItemInline(BoundedInlineMixin, ReadableAutocompleteMixin, admin.TabularInline):
     model = ProgramItem
     extra = 0
     min_num = 1
@@ -237,7 +237,7 @@ class EducationCardAdmin(ShippedReadOnlyMixin, admin.ModelAdmin):
     inlines = [CardLineInline, EducationCitationInline]
 
 
-class PositionInline(admin.TabularInline):
+class PositionInline(BoundedInlineMixin, admin.TabularInline):
     model = DisagreementPosition
     extra = 0
     min_num = 2

@@ -27,11 +27,12 @@ from patients.services import (
     prescription_set_status,
     prescription_version_on,
 )
+from portal.admin_helpers import BoundedInlineMixin
 
 # Prescriptions -----------------------------------------------------------------------------
 
 
-class PrescribedExerciseInline(ClinicScopedInline, admin.TabularInline):
+class PrescribedExerciseInline(BoundedInlineMixin, ClinicScopedInline, admin.TabularInline):
     model = PrescribedExercise
     extra = 0
     min_num = 1

@@ -23,7 +23,7 @@ from patients.selectors import (
     scope_to_clinic,
     therapists_visible_to,
 )
-from portal.widgets import ReadableAutocompleteMixin
+from portal.admin_helpers import ReadableAutocompleteMixin
 
 SCOPED_CHOICES = {
     Clinic: clinics_visible_to,

@@ -139,3 +139,30 @@ def test_a_programme_item_exercise_that_is_no_number_is_refused(
     )
     assert "exercise" in items.formset.errors[0]
     assert ProgramTemplate.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_a_form_claiming_thousands_of_rows_is_refused_without_building_them(
+    client: Client, owner
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    prescription = PrescriptionFactory(patient=owner.patient_a, therapist=owner.owner)
+    bridge = Exercise.objects.get(slug="glute-bridge")
+    PrescribedExerciseFactory(prescription=prescription, exercise=bridge)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            reverse("admin:patients_prescription_change", args=[prescription.pk]),
+            _prescription_form(
+                owner.patient_a,
+                owner.owner.pk,
+                {"exercises-TOTAL_FORMS": "99999", "exercises-INITIAL_FORMS": "0"},
+            ),
+        )
+    assert response.status_code == 200
+    assert "Please submit at most 40 forms." in response.content.decode()
+    (inline,) = response.context["inline_admin_formsets"]
+    assert len(inline.formset.forms) <= 40
+    assert len(queries) < 200
+    assert prescription.exercises.count() == 1

@@ -1,4 +1,5 @@
-"""The admin's autocomplete, made safe for any posted value.
+"""What every admin form of the portal shares: autocompletes safe for any posted value, and
+inline tables with a bound on their rows.
 
 Django's AutocompleteSelect looks the posted ids up again to redisplay a refused form; an id that
 is no number ("abc", "²") or out of the column's range makes that lookup raise, and the therapist
@@ -47,3 +48,15 @@ class ReadableAutocompleteMixin:
                 using=kwargs.get("using"),  # type: ignore[attr-defined]
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class BoundedInlineMixin:
+    """An inline table takes at most `max_num` rows, however many the form claims to send
+    (Django otherwise builds up to max_num + 1000 forms for a crafted TOTAL_FORMS)."""
+
+    max_num = 40
+
+    def get_formset(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
+        kwargs.setdefault("absolute_max", self.max_num)
+        kwargs.setdefault("validate_max", True)
+        return super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
