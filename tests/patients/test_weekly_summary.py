@@ -21,6 +21,8 @@ def test_a_therapist_sees_their_own_patients_week(client: Client, clinic_people)
     pain_report_create(patient=clinic_people.patient_a, score=3, moment="morning", qualities=[])
     pain_report_create(patient=clinic_people.patient_a, score=5, moment="running", qualities=[])
     client.force_login(clinic_people.owner.user)
+    patient_list = client.get(reverse("admin:patients_patient_changelist")).content.decode()
+    assert f'href="{URL}"' in patient_list  # one click from the patient list
     html = client.get(URL).content.decode()
     assert str(clinic_people.patient_a) in html
     assert "5/10 (up)" in html
