@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import operator
 from functools import reduce
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -20,6 +21,89 @@ def exactly_one_of(*fields: str) -> models.Q:
         operator.or_,
         (models.Q(**{f"{other}__isnull": other != owner for other in fields}) for owner in fields),
     )
+
+
+class Library(models.Model):
+    """A clinic's own part of the library: the exercises, programme templates and cards it adds,
+    seen and used only inside it. Who holds it is not this app's business (see
+    exercises.tenancy); `name` is the holder's, for the superuser's screens and the commands."""
+
+    name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "libraries"
+
+    def __str__(self) -> str:
+        return self.name or f"Library {self.pk}"
+
+
+def library_field() -> models.ForeignKey:
+    return models.ForeignKey(
+        Library,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The clinic whose own it is; empty: the library shipped with the portal.",
+    )
+
+
+def library_constraints(model: str) -> list[models.BaseConstraint]:
+    """A slug names one row in a library (the shipped library is one too), and a row is shipped
+    exactly when it belongs to no clinic's library."""
+    return [
+        models.UniqueConstraint(fields=["library", "slug"], name=f"{model}_slug_unique_in_library"),
+        models.UniqueConstraint(
+            fields=["slug"],
+            condition=models.Q(library__isnull=True),
+            name=f"{model}_slug_unique_in_shipped",
+        ),
+        models.CheckConstraint(
+            condition=models.Q(is_shipped=True, library__isnull=True)
+            | models.Q(is_shipped=False, library__isnull=False),
+            name=f"{model}_shipped_has_no_library",
+        ),
+    ]
+
+
+class InLibrary(models.Model):
+    """A row of the library: shipped (no `library`) or a clinic's own."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.is_shipped = self.library_id is None  # type: ignore[attr-defined]
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        slug, library_id = self.slug, self.library_id  # type: ignore[attr-defined]
+        if not slug:
+            return
+        others = type(self)._default_manager.filter(slug=slug).exclude(pk=self.pk)
+        noun = type(self)._meta.verbose_name
+        article = "an" if noun[0] in "aeiou" else "a"
+        if library_id is None:
+            # A new shipped row may not take a slug a clinic already uses: its pages and
+            # programmes name it by slug.
+            if others.exists():
+                raise ValidationError(
+                    {"slug": f"“{slug}” is used by a clinic's own library: rename that one first."}
+                )
+        elif others.filter(library__isnull=True).exists():
+            raise ValidationError(
+                {
+                    "slug": f"“{slug}” is the slug of {article} {noun} shipped with the portal: "
+                    "give your clinic's its own slug."
+                }
+            )
+        elif others.filter(library_id=library_id).exists():
+            raise ValidationError(
+                {"slug": f"Your clinic already has {article} {noun} with this slug."}
+            )
 
 
 class Source(models.Model):
@@ -94,7 +178,7 @@ class Dosage(models.Model):
         return dosage_in_words(self.dosage(), separator=" · ")
 
 
-class Exercise(Dosage):
+class Exercise(Dosage, InLibrary):
     class Kind(models.TextChoices):
         EXERCISE = "exercise", "Exercise"
         # A test with a result (held for N s / could not), asked for by the therapist now and
@@ -110,7 +194,8 @@ class Exercise(Dosage):
         COORDINATION = "coordination", "Coordination"
         RUNNING_FORM = "running-form", "Running form"
 
-    slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
+    slug = models.SlugField(max_length=100, validators=[slug_validator])
+    library = library_field()
     name = models.CharField(max_length=200)
     category = models.CharField(max_length=20, choices=Category.choices)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EXERCISE)
@@ -130,6 +215,7 @@ class Exercise(Dosage):
 
     class Meta:
         ordering = ["name"]
+        constraints = library_constraints("exercise")
 
     def __str__(self) -> str:
         return self.name
@@ -151,8 +237,9 @@ class Exercise(Dosage):
         return self.lines_of(Line.Part.CAUTION)
 
 
-class ProgramTemplate(models.Model):
-    slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
+class ProgramTemplate(InLibrary):
+    slug = models.SlugField(max_length=100, validators=[slug_validator])
+    library = library_field()
     name = models.CharField(max_length=200)
     goal = models.TextField(blank=True)
     is_shipped = models.BooleanField("shipped with the portal", default=False, editable=False)
@@ -161,6 +248,7 @@ class ProgramTemplate(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = "programme template"
+        constraints = library_constraints("programtemplate")
 
     def __str__(self) -> str:
         return self.name
@@ -191,20 +279,29 @@ class ProgramItem(Dosage):
             raise ValidationError(
                 {"exercise": "A screen is asked for on its own, not scheduled in a programme."}
             )
+        if self.exercise_id and self.exercise.library_id not in (None, self.program.library_id):
+            raise ValidationError(
+                {
+                    "exercise": "This exercise is in another clinic's own library: a programme "
+                    "uses the shipped library and its own clinic's exercises only."
+                }
+            )
 
     def given(self) -> dict[str, object]:
         """The dose fields the programme gives; the rest are not given (never inherited)."""
         return {field: value for field, value in self.dosage().items() if value is not None}
 
 
-class EducationCard(models.Model):
-    slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
+class EducationCard(InLibrary):
+    slug = models.SlugField(max_length=100, validators=[slug_validator])
+    library = library_field()
     title = models.CharField(max_length=200)
     is_shipped = models.BooleanField("shipped with the portal", default=False, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["title"]
+        constraints = library_constraints("educationcard")
 
     def __str__(self) -> str:
         return self.title

@@ -2,6 +2,7 @@ import secrets
 import unicodedata
 import zoneinfo
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from exercises.models import Dosage, Exercise, ProgramTemplate
+from exercises.models import Dosage, Exercise, Library, ProgramTemplate
 from patients.schedule import in_quiet_hours, is_due_on
 
 
@@ -125,6 +126,13 @@ class Clinic(models.Model):
         help_text="When the phone is answered, as patients should read it, e.g. "
         "“Mon–Fri 8:00–18:00”.",
     )
+    library = models.OneToOneField(
+        Library,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        help_text="The clinic's own exercises, programme templates and cards: seen only inside it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -132,6 +140,29 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Every clinic has a library of its own from its first save; the library carries the
+        # clinic's name for the screens and commands that cannot ask the clinic.
+        if self.library_id is None:
+            self.library = Library.objects.create(name=self.name)
+        elif not Library.objects.filter(pk=self.library_id, name=self.name).exists():
+            Library.objects.filter(pk=self.library_id).update(name=self.name)
+        super().save(*args, **kwargs)
+
+
+def library_usable_by(clinic_id: int, library_id: int | None) -> bool:
+    """A clinic's patients may be given the shipped library and their clinic's own, nothing
+    else. One query at most (none for the shipped library)."""
+    if library_id is None:
+        return True
+    return Clinic.objects.filter(pk=clinic_id, library_id=library_id).exists()
+
+
+NOT_THIS_CLINICS = (
+    "This {} is in another clinic's own library: choose one from the shipped library or "
+    "from the patient's clinic."
+)
 
 
 class Therapist(models.Model):
@@ -383,6 +414,12 @@ class Prescription(models.Model):
             and self.therapist.clinic_id != self.patient.clinic_id
         ):
             errors["therapist"] = "The therapist must work at the patient's clinic."
+        if (
+            self.patient_id
+            and self.template_id
+            and not library_usable_by(self.patient.clinic_id, self.template.library_id)
+        ):
+            errors["template"] = NOT_THIS_CLINICS.format("programme template")
         if errors:
             raise ValidationError(errors)
 
@@ -427,6 +464,17 @@ class PrescribedExercise(Dosage):
             raise ValidationError(
                 {"exercise": "A screen is asked for on its own (Screen requests), not scheduled."}
             )
+        # In the admin's add form the prescription is not saved yet, but it is set.
+        prescription = self._meta.get_field("prescription").get_cached_value(self, None)
+        if prescription is None and self.prescription_id:
+            prescription = self.prescription
+        if (
+            self.exercise_id
+            and prescription is not None
+            and prescription.patient_id
+            and not library_usable_by(prescription.patient.clinic_id, self.exercise.library_id)
+        ):
+            raise ValidationError({"exercise": NOT_THIS_CLINICS.format("exercise")})
 
 
 class PrescriptionVersion(models.Model):
@@ -816,6 +864,12 @@ class ScreenRequest(models.Model):
             raise ValidationError(
                 {"screen": "Only a screen can be asked for; this is an exercise."}
             )
+        if (
+            self.screen_id
+            and self.patient_id
+            and not library_usable_by(self.patient.clinic_id, self.screen.library_id)
+        ):
+            raise ValidationError({"screen": NOT_THIS_CLINICS.format("screen")})
 
 
 class ScreenResult(models.Model):

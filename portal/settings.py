@@ -168,6 +168,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # People ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "patients.User"
+# Who holds a library of their own, and which one a person uses (exercises/tenancy.py): the
+# clinics, so `exercises` never imports `patients`.
+EXERCISES_LIBRARY_OWNERS = "patients.tenancy.ClinicLibraries"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before checking it
     "django.contrib.auth.backends.ModelBackend",
