@@ -2,8 +2,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -15,12 +16,15 @@ from exercises.models import (
     DisagreementPosition,
     EducationCard,
     Exercise,
+    Library,
     Line,
     ProgramItem,
     ProgramTemplate,
     Provenance,
     Source,
 )
+from exercises.selectors import exercises_visible_to
+from exercises.tenancy import library_scope_for_user
 from portal.admin_helpers import BoundedInlineMixin, ReadableAutocompleteMixin
 
 
@@ -38,6 +42,81 @@ class ShippedReadOnlyMixin:
         if obj is not None and getattr(obj, "is_shipped", False):
             return False
         return super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
+class LibraryItemForm(forms.ModelForm):
+    """What a therapist adds goes into their clinic's library, set before validation so that the
+    slug is checked within it (and against the shipped library's)."""
+
+    library_id_for_new: int | None = None
+
+    def _post_clean(self) -> None:
+        if self.instance._state.adding and self.library_id_for_new is not None:
+            self.instance.library_id = self.library_id_for_new
+        super()._post_clean()
+
+
+class LibraryScoped(ShippedReadOnlyMixin, admin.ModelAdmin):
+    """The shipped library and the user's own clinic's rows (a superuser: every clinic's, and
+    the library each belongs to). Another clinic's row is a 404 everywhere, as if it did not
+    exist: list, change, history, delete, autocomplete."""
+
+    form = LibraryItemForm
+    list_select_related = ["library"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        scope = library_scope_for_user(request.user)
+        return super().get_queryset(request).filter(scope.q())
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str):
+        raise Http404(f"No {opts.verbose_name} with this id.")
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        # Django asks for the permission before it looks the row up: look first, so that
+        # another clinic's row is a 404 here too.
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404(f"No {self.opts.verbose_name} with this id.")
+        return super().delete_view(request, object_id, extra_context)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        scope = library_scope_for_user(request.user)
+        # Staff of no clinic have no library to add to.
+        return (scope.everything or scope.library_id is not None) and super().has_add_permission(
+            request
+        )
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        if request.user.is_superuser:
+            return super().get_exclude(request, obj)
+        return [*(super().get_exclude(request, obj) or []), "library"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or not self.fieldsets:
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "library"]})
+            for name, options in fieldsets
+        ]
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        shown = super().get_list_display(request)
+        return [*shown, "library"] if request.user.is_superuser else shown
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.library_id_for_new = library_scope_for_user(request.user).library_id
+        return form
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "library":
+            # A superuser files a row in a clinic's library; the shipped library is written by
+            # `import_library --shipped` only.
+            kwargs["queryset"] = Library.objects.all()
+            kwargs["required"] = True
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class CitationInline(BoundedInlineMixin, admin.StackedInline):
@@ -152,7 +231,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(ShippedReadOnlyMixin, admin.ModelAdmin):
+class ExerciseAdmin(LibraryScoped):
     list_display = ["name", "kind", "category", "dose", "is_shipped", "citation_count", "site_page"]
     list_filter = ["kind", "category", "is_shipped", "citations__source"]
     search_fields = ["name", "slug", "lines__text"]
@@ -160,7 +239,7 @@ class ExerciseAdmin(ShippedReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = ["is_shipped"]
     inlines = [ExerciseLineInline, ExerciseCitationInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "kind", "category", "is_shipped"]}),
+        (None, {"fields": ["name", "slug", "kind", "category", "is_shipped", "library"]}),
         (
             "Default dose (leave empty where the documents give no number)",
             {
@@ -209,9 +288,16 @@ class ProgramItemInline(BoundedInlineMixin, ReadableAutocompleteMixin, admin.Tab
     fields = ["order", "exercise", *DOSE_FIELDS]
     ordering = ["order"]
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "exercise":
+            # What the autocomplete offers is also all the form accepts: a posted id of another
+            # clinic's exercise is "not a valid choice".
+            kwargs["queryset"] = exercises_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(ProgramTemplate)
-class ProgramTemplateAdmin(ShippedReadOnlyMixin, admin.ModelAdmin):
+class ProgramTemplateAdmin(LibraryScoped):
     list_display = ["name", "exercise_count", "is_shipped"]
     list_filter = ["is_shipped", "citations__source"]
     search_fields = ["name", "slug", "goal"]
@@ -228,7 +314,7 @@ class ProgramTemplateAdmin(ShippedReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(EducationCard)
-class EducationCardAdmin(ShippedReadOnlyMixin, admin.ModelAdmin):
+class EducationCardAdmin(LibraryScoped):
     list_display = ["title", "is_shipped"]
     list_filter = ["is_shipped", "citations__source"]
     search_fields = ["title", "slug", "lines__text"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
-from django.shortcuts import get_object_or_404
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.http import Http404
 
 from exercises.dosage import DOSE_FIELDS
 from exercises.library_format import FORMAT_NAME, FORMAT_VERSION
@@ -20,6 +20,7 @@ from exercises.models import (
     ProgramTemplate,
     Source,
 )
+from exercises.tenancy import library_scope_for_user
 
 
 def _ordered_citations() -> Prefetch:
@@ -146,21 +147,63 @@ def disagreements_with_positions() -> QuerySet[Disagreement]:
     return Disagreement.objects.prefetch_related(_positions(), "exercises", "education_cards")
 
 
-def library_export() -> dict[str, Any]:
-    """The whole library as one exchange-format document, in a stable order."""
+def library_export(*, library_id: int | None = None) -> dict[str, Any]:
+    """One library as one exchange-format document, in a stable order: the shipped library
+    (with its disagreements), or one clinic's own rows alone. Never the two mixed."""
+    own = Q(library__isnull=True) if library_id is None else Q(library_id=library_id)
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "sources": [source_document(s) for s in Source.objects.order_by("id")],
-        "exercises": [exercise_document(e) for e in exercises_with_citations().order_by("slug")],
-        "programs": [program_document(p) for p in programs_with_items().order_by("slug")],
-        "education": [education_document(c) for c in education_with_citations().order_by("slug")],
+        "exercises": [
+            exercise_document(e) for e in exercises_with_citations().filter(own).order_by("slug")
+        ],
+        "programs": [
+            program_document(p) for p in programs_with_items().filter(own).order_by("slug")
+        ],
+        "education": [
+            education_document(c) for c in education_with_citations().filter(own).order_by("slug")
+        ],
         "disagreements": [
             disagreement_document(d) for d in disagreements_with_positions().order_by("slug")
-        ],
+        ]
+        if library_id is None
+        else [],
     }
 
 
-def exercise_get(*, slug: str) -> Exercise:
-    """One exercise with its citations and their sources, or 404."""
-    return get_object_or_404(exercises_with_citations(), slug=slug)
+# What a person may see: the shipped library and their own clinic's (a superuser: all) --------
+
+
+def exercises_visible_to(user: Any) -> QuerySet[Exercise]:
+    return Exercise.objects.filter(library_scope_for_user(user).q())
+
+
+def programs_visible_to(user: Any) -> QuerySet[ProgramTemplate]:
+    return ProgramTemplate.objects.filter(library_scope_for_user(user).q())
+
+
+def education_visible_to(user: Any) -> QuerySet[EducationCard]:
+    return EducationCard.objects.filter(library_scope_for_user(user).q())
+
+
+def _by_slug(queryset: QuerySet[Any], user: Any, slug: str) -> Any:
+    """A slug names one row in what the user may see; a superuser, who sees every clinic's,
+    gets the shipped one first. Anything else is a 404, as if it did not exist."""
+    found = (
+        queryset.filter(library_scope_for_user(user).q(), slug=slug)
+        .order_by(F("library").asc(nulls_first=True), "pk")
+        .first()
+    )
+    if found is None:
+        raise Http404(f"No {queryset.model._meta.verbose_name} here.")
+    return found
+
+
+def exercise_get(*, user: Any, slug: str) -> Exercise:
+    """One exercise the user may see, with its citations and their sources, or 404."""
+    return _by_slug(exercises_with_citations(), user, slug)
+
+
+def education_get(*, user: Any, slug: str) -> EducationCard:
+    return _by_slug(education_with_citations(), user, slug)

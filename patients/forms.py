@@ -188,9 +188,7 @@ class PrescriptionAdminForm(forms.ModelForm):
 class AssignProgrammeForm(forms.Form):
     """Assign a programme template to one patient or several."""
 
-    template = forms.ModelChoiceField(
-        queryset=ProgramTemplate.objects.order_by("name"), label="Programme"
-    )
+    template = forms.ModelChoiceField(queryset=ProgramTemplate.objects.none(), label="Programme")
     title = forms.CharField(
         max_length=200, required=False, help_text="Empty: the programme's name."
     )
@@ -210,6 +208,12 @@ class AssignProgrammeForm(forms.Form):
     notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Notes for the patient"
     )
+
+    def __init__(self, *args: Any, templates: Any, **kwargs: Any) -> None:
+        """`templates`: the ones the therapist may see (the shipped library and their clinic's
+        own); a posted id of any other is "not a valid choice"."""
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = templates.order_by("name")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -518,7 +518,10 @@ def _held(patient: Patient, overrides: Mapping[str, Override]) -> Wording | None
 def _cards(slugs: list[str]) -> list[Any]:
     if not slugs:
         return []
-    found = {card.slug: card for card in education_with_citations().filter(slug__in=slugs)}
+    # The safety cards are the shipped library's: the same for every clinic's patients, and no
+    # clinic's own card stands in for one.
+    shipped = education_with_citations().filter(library__isnull=True, slug__in=slugs)
+    found = {card.slug: card for card in shipped}
     missing = [slug for slug in slugs if slug not in found]
     if missing:
         logger.warning("Safety cards missing from the library: %s", ", ".join(missing))

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from exercises.selectors import programs_visible_to
 from patients import charts
 from patients.admin.scoping import ClinicScoped
 from patients.forms import (
@@ -374,31 +377,42 @@ class PatientAdmin(ClinicScoped):
             or AssignProgrammeForm.base_fields["reminder_time"].initial,
         }
         form = AssignProgrammeForm(
-            request.POST if request.method == "POST" else None, initial=initial
+            request.POST if request.method == "POST" else None,
+            initial=initial,
+            templates=programs_visible_to(request.user),
         )
         plan = []
         if request.method == "POST" and form.is_valid():
             template = form.cleaned_data["template"]
             plan = programme_plan(template)
+            created: list[Prescription] = []
             if "confirm" in request.POST:
-                created = [
-                    prescription_create_from_template(
-                        patient=patient,
-                        therapist=therapist
-                        if therapist is not None and therapist.clinic_id == patient.clinic_id
-                        else patient.primary_therapist,
-                        template=template,
-                        title=form.cleaned_data["title"],
-                        start_date=form.cleaned_data["start_date"],
-                        end_date=form.cleaned_data["end_date"],
-                        days_mask=form.days_mask,
-                        sessions_per_day=form.cleaned_data["sessions_per_day"],
-                        reminder_time=form.cleaned_data["reminder_time"],
-                        notes=form.cleaned_data["notes"],
-                        created_by=request.user,  # type: ignore[arg-type]
-                    )
-                    for patient in patients
-                ]
+                try:
+                    # All the patients or none: a template another patient's clinic may not
+                    # use (a superuser sees every clinic's) refuses the whole assignment.
+                    with transaction.atomic():
+                        created = [
+                            prescription_create_from_template(
+                                patient=patient,
+                                therapist=therapist
+                                if therapist is not None
+                                and therapist.clinic_id == patient.clinic_id
+                                else patient.primary_therapist,
+                                template=template,
+                                title=form.cleaned_data["title"],
+                                start_date=form.cleaned_data["start_date"],
+                                end_date=form.cleaned_data["end_date"],
+                                days_mask=form.days_mask,
+                                sessions_per_day=form.cleaned_data["sessions_per_day"],
+                                reminder_time=form.cleaned_data["reminder_time"],
+                                notes=form.cleaned_data["notes"],
+                                created_by=request.user,  # type: ignore[arg-type]
+                            )
+                            for patient in patients
+                        ]
+                except ValidationError as refused:
+                    form.add_error("template", " ".join(refused.messages))
+            if created:
                 for prescription in created:
                     self.log_addition(request, prescription, [{"added": {}}])
                 self.message_user(

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
+from exercises.models import Exercise, ProgramTemplate
+from exercises.selectors import exercises_visible_to, programs_visible_to
 from patients.models import (
     Clinic,
     Patient,
@@ -30,6 +32,9 @@ SCOPED_CHOICES = {
     Therapist: therapists_visible_to,
     Patient: patients_visible_to,
     Prescription: prescriptions_visible_to,
+    # The library: the shipped rows and the clinic's own (prescription items, templates).
+    Exercise: exercises_visible_to,
+    ProgramTemplate: programs_visible_to,
 }
 
 

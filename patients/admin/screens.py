@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 
 from exercises.models import Exercise
+from exercises.selectors import exercises_visible_to
 from patients.admin.scoping import ClinicScoped, ReadOnlyScoped
 from patients.models import ScreenRequest, ScreenResult
 from patients.screens import screen_request_create
@@ -31,7 +32,9 @@ class ScreenRequestAdmin(ClinicScoped):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "screen":
-            kwargs["queryset"] = Exercise.objects.filter(kind=Exercise.Kind.SCREEN)
+            kwargs["queryset"] = exercises_visible_to(request.user).filter(
+                kind=Exercise.Kind.SCREEN
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

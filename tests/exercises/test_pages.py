@@ -118,10 +118,18 @@ def exercise_form(**overrides: object) -> dict[str, object]:
 def test_a_clinic_adds_its_own_exercise_beside_the_shipped_ones(
     library: None, superuser_client: Client
 ) -> None:
-    response = superuser_client.post(admin_url(Exercise, "add"), exercise_form())
+    from tests.factories import ClinicFactory
+
+    clinic = ClinicFactory()
+    # A superuser, who belongs to no clinic, says whose library it goes into.
+    refused = superuser_client.post(admin_url(Exercise, "add"), exercise_form())
+    assert refused.status_code == 200 and not Exercise.objects.filter(slug="wall-sit").exists()
+    response = superuser_client.post(
+        admin_url(Exercise, "add"), exercise_form(library=clinic.library_id)
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     wall_sit = Exercise.objects.get(slug="wall-sit")
-    assert wall_sit.is_shipped is False
+    assert wall_sit.is_shipped is False and wall_sit.library_id == clinic.library_id
     assert wall_sit.citations.get().quote == "Load to explode."
     # The clinic's own wording, with who wrote it and when.
     steps = wall_sit.steps()

@@ -54,7 +54,25 @@ def world(clinic_people, library):
         )
     people.prescription_a = people.patient_a.prescriptions.get()
     people.prescription_b = people.patient_b.prescriptions.get()
+    _clinic_b_library(people)
     return people
+
+
+def _clinic_b_library(people) -> None:
+    """Clinic B's own exercise, programme template and education card."""
+    from exercises.models import EducationCard, Exercise, ProgramItem, ProgramTemplate
+
+    library_b = people.clinic_b.library
+    people.exercise_b = Exercise.objects.create(
+        slug="clinic-b-step-up", name="Clinic B step-up", category="strength", library=library_b
+    )
+    people.template_b = ProgramTemplate.objects.create(
+        slug="clinic-b-steps", name="Clinic B steps", library=library_b
+    )
+    ProgramItem.objects.create(program=people.template_b, exercise=people.exercise_b, reps=8)
+    people.card_b = EducationCard.objects.create(
+        slug="clinic-b-advice", title="Clinic B advice", library=library_b
+    )
 
 
 def logged_in(client: Client, therapist: Therapist) -> Client:
@@ -78,6 +96,15 @@ def other_clinic_urls(world) -> list[str]:
         reverse("admin:patients_reminder_change", args=[b.reminders.get().pk]),
         reverse("admin:patients_therapist_change", args=[world.outsider.pk]),
         reverse("admin:patients_clinic_change", args=[world.clinic_b.pk]),
+        *(
+            reverse(f"admin:exercises_{model}_{view}", args=[row.pk])
+            for model, row in (
+                ("exercise", world.exercise_b),
+                ("programtemplate", world.template_b),
+                ("educationcard", world.card_b),
+            )
+            for view in ("change", "history", "delete")
+        ),
     ]
 
 
@@ -88,6 +115,42 @@ def test_every_admin_url_of_another_clinics_patient_is_404(client: Client, world
         response = client.get(url)
         assert response.status_code in {403, 404}, url
         assert world.patient_b.user.email not in response.content.decode(), url
+        assert "Clinic B" not in response.content.decode(), url
+
+
+@pytest.mark.django_db
+def test_another_clinics_library_rows_are_404_and_their_own_clinic_opens_them(
+    client: Client, world
+) -> None:
+    rows = [
+        ("exercise", world.exercise_b),
+        ("programtemplate", world.template_b),
+        ("educationcard", world.card_b),
+    ]
+    for person, status in ((world.owner, 404), (world.colleague, 404)):
+        logged_in(client, person)
+        for model, row in rows:
+            for view in ("change", "history", "delete"):
+                url = reverse(f"admin:exercises_{model}_{view}", args=[row.pk])
+                assert client.get(url).status_code == status, url
+    logged_in(client, world.outsider)  # clinic B's own therapist
+    for model, row in rows:
+        for view in ("change", "history"):
+            url = reverse(f"admin:exercises_{model}_{view}", args=[row.pk])
+            assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("changelist", ["exercise", "programtemplate", "educationcard"])
+def test_library_lists_show_only_the_shipped_and_the_own_clinics(
+    client: Client, world, changelist: str
+) -> None:
+    url = reverse(f"admin:exercises_{changelist}_changelist")
+    logged_in(client, world.owner)
+    html = client.get(url).content.decode()
+    assert "Clinic B" not in html
+    logged_in(client, world.outsider)
+    assert "Clinic B" in client.get(url).content.decode()
 
 
 @pytest.mark.django_db
@@ -140,6 +203,8 @@ def test_dropdowns_offer_only_the_own_clinic(client: Client, world) -> None:
     patient_form = client.get(reverse("admin:patients_patient_add")).context["adminform"].form
     assert set(patient_form.fields["clinic"].queryset) == {world.clinic_a}
     assert set(patient_form.fields["primary_therapist"].queryset) == {world.owner, world.colleague}
+    assert world.template_b not in form.fields["template"].queryset
+    assert form.fields["template"].queryset.filter(is_shipped=True).exists()
 
 
 @pytest.mark.django_db
@@ -149,6 +214,8 @@ def test_dropdowns_offer_only_the_own_clinic(client: Client, world) -> None:
         ("prescription", "patient", "patient_a"),
         ("prescription", "therapist", "owner"),
         ("patient", "primary_therapist", "owner"),
+        ("prescription", "template", None),
+        ("prescribedexercise", "exercise", None),
     ],
 )
 def test_autocomplete_offers_only_the_own_clinic(
@@ -156,7 +223,7 @@ def test_autocomplete_offers_only_the_own_clinic(
     world,
     model_name: str,
     field_name: str,
-    expected: str,
+    expected: str | None,
 ) -> None:
     logged_in(client, world.owner)
     response = client.get(
@@ -165,6 +232,11 @@ def test_autocomplete_offers_only_the_own_clinic(
     )
     assert response.status_code == 200
     ids = {int(result["id"]) for result in response.json()["results"]}
+    if expected is None:  # the library: the shipped rows, never clinic B's own
+        assert ids
+        outside = {"template": world.template_b.pk, "exercise": world.exercise_b.pk}[field_name]
+        assert outside not in ids
+        return
     assert getattr(world, expected).pk in ids
     outside = {world.patient_b.pk} if field_name == "patient" else {world.outsider.pk}
     assert not ids & outside
