@@ -43,6 +43,7 @@ from exercises.selectors import (
     programs_with_items,
     source_document,
 )
+from exercises.tenancy import library_scope
 
 
 @dataclass
@@ -226,22 +227,18 @@ def _upsert_disagreements(
     *,
     report: ImportReport,
     shipped: bool,
+    exercises: dict[str, Exercise],
+    cards: dict[str, EducationCard],
 ) -> None:
-    exercises = {exercise.slug: exercise for exercise in Exercise.objects.all()}
-    cards = {card.slug: card for card in EducationCard.objects.all()}
     for index, wanted in enumerate(wanted_entries):
         current = existing.get(wanted["slug"])
-        if (
-            current is not None
-            and disagreement_document(current) == wanted
-            and current.is_shipped >= shipped
-        ):
+        if current is not None and disagreement_document(current) == wanted:
             report.unchanged["disagreements"] += 1
             continue
         path = f"disagreements[{index}]"
         disagreement = current or Disagreement(slug=wanted["slug"])
         disagreement.topic = wanted["topic"]
-        disagreement.is_shipped = shipped or bool(current and current.is_shipped)
+        disagreement.is_shipped = shipped
         _full_clean(disagreement, path)
         disagreement.save()
         disagreement.positions.all().delete()
@@ -287,19 +284,20 @@ def _upsert(
     fill: Callable[[Any, dict[str, Any]], None],
     *,
     report: ImportReport,
-    shipped: bool,
+    library_id: int | None,
     after_save: Callable[[Any, dict[str, Any], str], None] | None = None,
 ) -> None:
-    """Create or update each entry by slug; an entry already as the document says is left
-    untouched (so a second import writes nothing)."""
+    """Create or update each entry by slug in the target library; an entry already as the
+    document says is left untouched (so a second import writes nothing). `existing` holds what
+    the target library may use: its own rows and, for a clinic, the shipped rows, which the
+    checks before have found unchanged."""
     for index, wanted in enumerate(wanted_entries):
         current = existing.get(wanted["slug"])
-        if current is not None and describe(current) == wanted and current.is_shipped >= shipped:
+        if current is not None and describe(current) == wanted:
             report.unchanged[kind] += 1
             continue
-        entry = current or model(slug=wanted["slug"])
+        entry = current or model(slug=wanted["slug"], library_id=library_id)
         fill(entry, wanted)
-        entry.is_shipped = shipped or bool(current and current.is_shipped)
         path = f"{kind}[{index}]"
         _full_clean(entry, path)
         entry.save()
@@ -312,19 +310,33 @@ def _upsert(
         (report.updated if current else report.created)[kind] += 1
 
 
-@transaction.atomic
-def library_import(*, document: object, shipped: bool = False) -> ImportReport:
-    """Load an exchange-format document: all of it, or nothing.
+def _clinic_disagreement(index: int, slug: str) -> str:
+    return (
+        f"disagreements[{index}].slug: {slug!r}: disagreements belong to the library shipped "
+        "with the portal; a clinic's library cannot record one"
+    )
 
-    Creates or updates by slug (sources by id); what is already as the document says is left
-    untouched, so a second import of the same document changes nothing. `shipped` marks what it
-    loads as the portal's own library; a clinic's import may not change shipped items. A version
-    1 document is upgraded first (exercises.library_upgrade), and the report says how.
+
+@transaction.atomic
+def library_import(
+    *, document: object, shipped: bool = False, library_id: int | None = None
+) -> ImportReport:
+    """Load an exchange-format document: all of it, or nothing, into one library: the shipped
+    library (`shipped`) or one clinic's own (`library_id`), never both, never neither.
+
+    Creates or updates by slug within that library (sources, shared by all, by id); what is
+    already as the document says is left untouched, so a second import of the same document
+    changes nothing. A clinic's document may use the shipped rows (a programme of shipped
+    exercises) but not change them, and never sees another clinic's. A version 1 document is
+    upgraded first (exercises.library_upgrade), and the report says how.
     """
+    if shipped == (library_id is not None):
+        raise ValueError("Import into the shipped library or into one clinic's: not both.")
+    usable = library_scope(library_id).q()
     sources = {s.id: s for s in Source.objects.all()}
-    exercises = {e.slug: e for e in exercises_with_citations()}
-    programs = {p.slug: p for p in programs_with_items()}
-    cards = {c.slug: c for c in education_with_citations()}
+    exercises = {e.slug: e for e in exercises_with_citations().filter(usable)}
+    programs = {p.slug: p for p in programs_with_items().filter(usable)}
+    cards = {c.slug: c for c in education_with_citations().filter(usable)}
     disagreements = {d.slug: d for d in disagreements_with_positions()}
 
     upgrade = None
@@ -359,7 +371,11 @@ def library_import(*, document: object, shipped: bool = False) -> ImportReport:
         ):
             for index, entry in enumerate(wanted):
                 current = existing.get(entry["slug"])
-                if current is not None and current.is_shipped and describe(current) != entry:
+                unchanged = current is not None and describe(current) == entry
+                if kind == "disagreements" and not (unchanged and current.is_shipped):
+                    # A disagreement is shown beside every clinic's copy of what it names.
+                    problems.append(_clinic_disagreement(index, entry["slug"]))
+                elif current is not None and current.is_shipped and not unchanged:
                     problems.append(_shipped_conflict(kind, index, entry["slug"]))
     if problems:
         raise LibraryDocumentError(problems[:MAX_REPORTED_PROBLEMS])
@@ -382,7 +398,7 @@ def library_import(*, document: object, shipped: bool = False) -> ImportReport:
         source.save()
         (report.updated if current else report.created)["sources"] += 1
 
-    upsert = partial(_upsert, report=report, shipped=shipped)
+    upsert = partial(_upsert, report=report, library_id=library_id)
     upsert("exercises", wanted_exercises, exercises, exercise_document, Exercise, _fill_exercise)
     upsert("education", wanted_cards, cards, education_document, EducationCard, _fill_card)
     upsert(
@@ -394,7 +410,14 @@ def library_import(*, document: object, shipped: bool = False) -> ImportReport:
         _fill_program,
         after_save=partial(_replace_items, exercises=exercises),
     )
-    _upsert_disagreements(wanted_disagreements, disagreements, report=report, shipped=shipped)
+    _upsert_disagreements(
+        wanted_disagreements,
+        disagreements,
+        report=report,
+        shipped=shipped,
+        exercises=exercises,
+        cards=cards,
+    )
     return report
 
 

@@ -34,3 +34,18 @@ def write_document_text(output: str, text: str) -> None:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise CommandError(f"{output}: cannot be written ({exc.strerror})") from None
+
+
+def clinic_library(identifier: str) -> tuple[int, str]:
+    """The library of the clinic named on the command line (its id or its exact name)."""
+    from exercises.tenancy import library_owners
+
+    try:
+        return library_owners().library_for_name(identifier)
+    except LookupError as unknown:
+        raise CommandError(str(unknown)) from None
+
+
+CLINIC_HELP = (
+    "a clinic's id or exact name: its own library (default: the library shipped with the portal)"
+)

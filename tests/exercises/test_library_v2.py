@@ -24,8 +24,16 @@ def import_file(tmp_path: Path, document: object, *, shipped: bool = False) -> s
     path = tmp_path / "library.json"
     path.write_text(json.dumps(document), encoding="utf-8")
     out = io.StringIO()
-    call_command("import_library", str(path), shipped=shipped, stdout=out)
+    # A clinic's document goes into that clinic's own library.
+    whose = {"shipped": True} if shipped else {"clinic": clinic_library_name()}
+    call_command("import_library", str(path), **whose, stdout=out)
     return out.getvalue()
+
+
+def clinic_library_name() -> str:
+    from patients.models import Clinic
+
+    return Clinic.objects.get_or_create(name="Riverside Running Clinic")[0].name
 
 
 def clinic_document(**exercise: Any) -> dict[str, Any]:

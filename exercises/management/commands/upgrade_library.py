@@ -4,9 +4,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from exercises.library_format import FORMAT_VERSION, LibraryDocumentError, parse_library_text
 from exercises.library_upgrade import document_version
-from exercises.management.library_files import read_document_text, write_document_text
+from exercises.management.library_files import (
+    clinic_library,
+    read_document_text,
+    write_document_text,
+)
 from exercises.selectors import exercises_with_citations
 from exercises.services import library_upgrade
+from exercises.tenancy import library_scope
 
 
 class Command(BaseCommand):
@@ -18,9 +23,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="the older document; '-' reads standard input")
         parser.add_argument("--output", "-o", help="write to this file instead of standard output")
+        parser.add_argument(
+            "--clinic",
+            help="a clinic's id or exact name: the doses of exercises the file does not carry "
+            "come from its library and the shipped one (default: the shipped library alone)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         file = str(options["file"])
+        clinic = options.get("clinic")
+        library_id = clinic_library(str(clinic))[0] if clinic else None
+        known = exercises_with_citations().filter(library_scope(library_id).q())
         text = read_document_text(file)
         try:
             document = parse_library_text(text)
@@ -31,7 +44,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"{file}: version must be 1 (the only older version) to be upgraded"
                 )
-            upgrade = library_upgrade(document=document, known=exercises_with_citations())
+            upgrade = library_upgrade(document=document, known=known)
         except LibraryDocumentError as exc:
             problems = "\n".join(f"  {problem}" for problem in exc.problems)
             raise CommandError(f"{file} cannot be upgraded. Fix these first:\n{problems}") from None
