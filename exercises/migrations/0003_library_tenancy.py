@@ -1,5 +1,5 @@
 """The library gets owners: each clinic's own exercises, programme templates and cards sit in a
-library of its own (patients 0005 gives every clinic one, and every existing row its owner);
+library of its own (patients 0006 gives every clinic one, and every existing row its owner);
 slugs are unique within a library."""
 
 import django.core.validators

@@ -1,4 +1,4 @@
-"""A row is shipped exactly when it belongs to no clinic's library. Added once patients 0005 has
+"""A row is shipped exactly when it belongs to no clinic's library. Added once patients 0006 has
 given every existing clinic-added row its owner (it runs before this one)."""
 
 from django.db import migrations, models

@@ -60,7 +60,7 @@ def test_clinic_wording_and_programme_doses_survive_the_upgrade() -> None:
 
 TENANCY_BEFORE = [
     ("exercises", "0002_lines_provenance_screens_disagreements"),
-    ("patients", "0004_safety_guidance_and_programme_hold"),
+    ("patients", "0005_user_email_folded"),
 ]
 
 

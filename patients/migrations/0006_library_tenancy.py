@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
         ("admin", "0003_logentry_add_action_flag_choices"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("exercises", "0003_library_tenancy"),
-        ("patients", "0004_safety_guidance_and_programme_hold"),
+        ("patients", "0005_user_email_folded"),
     ]
     # The library's check that a row is shipped exactly when it has no library comes once the
     # rows have their owners; exercises does not depend on patients, so it is said from here.
