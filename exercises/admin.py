@@ -232,6 +232,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 @admin.register(Exercise)
 class ExerciseAdmin(LibraryScoped):
+    ordering = ["name"]  # the annotated count groups rows, and a grouped query drops Meta.ordering
     list_display = ["name", "kind", "category", "dose", "is_shipped", "citation_count", "site_page"]
     list_filter = ["kind", "category", "is_shipped", "citations__source"]
     search_fields = ["name", "slug", "lines__text"]
@@ -298,6 +299,7 @@ class ProgramItemInline(BoundedInlineMixin, ReadableAutocompleteMixin, admin.Tab
 
 @admin.register(ProgramTemplate)
 class ProgramTemplateAdmin(LibraryScoped):
+    ordering = ["name"]  # as ExerciseAdmin: the autocomplete pages the rows in a stable order
     list_display = ["name", "exercise_count", "is_shipped"]
     list_filter = ["is_shipped", "citations__source"]
     search_fields = ["name", "slug", "goal"]
