@@ -98,6 +98,9 @@ INSTALLED_APPS = [
     "portal",
     "exercises",
     "patients",
+    # django-auditlog before the audit trail: audit/admin.py replaces auditlog's admin screen.
+    "auditlog",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who made each write of patient data, for the audit trail (django-auditlog's, extended).
+    "audit.middleware.AuditMiddleware",
     # Every page but login, password reset, invitations and /healthz needs a login.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -185,8 +190,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 # The lockout counts the folded address: no spelling of it gets its own five guesses.
 AXES_USERNAME_CALLABLE = "patients.forms.lockout_username"
-# How many reverse proxies stand before the portal, so the client's address is read right.
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
+# How many reverse proxies stand before the portal, so the client's address is read right (for
+# login lockouts and for the audit trail).
+PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
 AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -198,6 +205,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60 * 24 * 3, minimum=60)
+
+# The audit trail (audit/): django-auditlog writes its entries of writes into the trail's table.
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+# A client's X-Correlation-ID header is not evidence of anything: no correlation id is taken.
+AUDITLOG_CID_HEADER = None
 
 # Time -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -154,6 +154,7 @@ class PatientAdmin(ClinicScoped):
     autocomplete_fields = ["primary_therapist"]
     actions = ["assign_programme", "resume_programme"]
     change_form_template = "admin/patients/patient/change_form.html"
+    reads_are_patient_data = True
     fieldsets = [
         (None, {"fields": ["name_and_email", "clinic", "primary_therapist", "pain_baseline"]}),
         REMINDER_FIELDSET,
@@ -195,6 +196,9 @@ class PatientAdmin(ClinicScoped):
         return (
             super()
             .get_queryset(request)
+            # The name on every page of a patient (and in the audit trail). Any select_related
+            # here stands in for the list's own, so it names the list's joins too.
+            .select_related(*self.list_select_related)
             .annotate(
                 last_pain=Subquery(latest_pain.values("score")[:1]),
                 previous_pain=Subquery(latest_pain.values("score")[1:2]),
@@ -309,6 +313,14 @@ class PatientAdmin(ClinicScoped):
         if overview.next_reminder is None:
             return "—"
         return f"{overview.next_reminder:%a %d %b %H:%M} ({patient.time_zone})"
+
+    def read_description(self, view: str) -> str:
+        if view == "change":
+            return (
+                "Patient page: details, pain chart, adherence calendar, open alerts and "
+                "current programmes"
+            )
+        return super().read_description(view)
 
     # Assigning a programme ---------------------------------------------------------------
 
@@ -444,6 +456,7 @@ class PatientAdmin(ClinicScoped):
             else [],
             "large_programme_size": LARGE_PROGRAMME,
         }
+        self.announce_read(request, patients, "Assign a programme: preview")
         return TemplateResponse(request, "admin/patients/patient/assign.html", context)
 
     # The patient page ----------------------------------------------------------------------
@@ -468,6 +481,12 @@ class PatientAdmin(ClinicScoped):
 
     def export_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         patient = self.scoped_object(request, object_id)
+        self.announce_read(
+            request,
+            [patient],
+            "Patient data export (CSV: check-offs and pain reports)",
+            export=True,
+        )
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         filename = f"patient-{patient.pk}-{timezone.localdate():%Y-%m-%d}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -69,6 +69,7 @@ class PrescriptionAdmin(ClinicScoped):
     inlines = [PrescribedExerciseInline]
     actions = ["pause", "resume", "finish"]
     change_form_template = "admin/patients/prescription/change_form.html"
+    reads_are_patient_data = True
     fieldsets = [
         (None, {"fields": ["patient", "therapist", "title", "template", "status"]}),
         (
@@ -154,4 +155,7 @@ class PrescriptionAdmin(ClinicScoped):
             "shown": shown,
             "error": error,
         }
+        self.announce_read(
+            request, [prescription], "Prescription versions: what the patient was asked to do"
+        )
         return TemplateResponse(request, "admin/patients/prescription/versions.html", context)

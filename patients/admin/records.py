@@ -52,6 +52,7 @@ def _report_summary(notice: AlertNotice) -> str:
 @admin.register(Alert)
 class AlertAdmin(ClinicScoped):
     clinic_lookup = "patient__clinic"
+    reads_are_patient_data = True
     list_display = [
         "patient",
         "cause",
@@ -170,7 +171,8 @@ class CheckOffAdmin(ReadOnlyScoped):
 class InvitationAdmin(ReadOnlyScoped):
     clinic_lookup = "user__patient__clinic"
     list_display = ["user", "delivery", "attempts", "created_at", "sent_at", "last_error"]
-    list_select_related = ["user"]
+    # The patient too (if the invitation is a patient's): the audit trail names them.
+    list_select_related = ["user__patient"]
     list_filter = ["delivery"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Invitation]:
@@ -191,6 +193,7 @@ class InvitationAdmin(ReadOnlyScoped):
 @admin.register(Reminder)
 class ReminderAdmin(ClinicScoped):
     clinic_lookup = "patient__clinic"
+    reads_are_patient_data = True
     list_display = [
         "patient",
         "local_date",

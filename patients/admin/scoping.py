@@ -3,6 +3,7 @@ an autocomplete of another clinic is a 404, as if it did not exist."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin
@@ -25,6 +26,7 @@ from patients.selectors import (
     scope_to_clinic,
     therapists_visible_to,
 )
+from patients.signals import patient_data_read
 from portal.admin_helpers import ReadableAutocompleteMixin
 
 SCOPED_CHOICES = {
@@ -56,6 +58,9 @@ class ClinicScoped(ClinicScopedInline, admin.ModelAdmin):
     is a 404, as if it did not exist."""
 
     clinic_lookup = "clinic"
+    # Its rows are patient data: every list, page and history of them that staff open is
+    # announced (patients/signals.py), and the audit trail records who saw which patient's.
+    reads_are_patient_data = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return scope_to_clinic(super().get_queryset(request), request.user, self.clinic_lookup)  # type: ignore[arg-type]
@@ -69,9 +74,51 @@ class ClinicScoped(ClinicScopedInline, admin.ModelAdmin):
             raise Http404(f"No {self.opts.verbose_name} with this id.")
         return obj
 
+    # Reads of patient data ---------------------------------------------------------------
+
+    def announce_read(
+        self, request: HttpRequest, records: Sequence[Any], what: str, *, export: bool = False
+    ) -> None:
+        patient_data_read.send(
+            sender=self.model, request=request, records=records, what=what, export=export
+        )
+
+    def read_description(self, view: str) -> str:
+        """The page, as a clinic admin reads it in the audit trail."""
+        name, plural = str(self.opts.verbose_name), str(self.opts.verbose_name_plural)
+        return {
+            "list": f"{plural.capitalize()} list",
+            "change": f"{name.capitalize()} page",
+            "history": f"{name.capitalize()}: history of changes",
+        }[view]
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if self.reads_are_patient_data and changelist is not None:
+            # Evaluates the page's own queryset, which the template then reuses: no query more.
+            rows = list(changelist.result_list)
+            self.announce_read(request, rows, self.read_description("list"))
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = getattr(response, "context_data", {}).get("original")
+        if self.reads_are_patient_data and shown is not None:  # not after a save's redirect
+            self.announce_read(request, [shown], self.read_description("change"))
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        shown = getattr(response, "context_data", {}).get("object")
+        if self.reads_are_patient_data and shown is not None:
+            self.announce_read(request, [shown], self.read_description("history"))
+        return response
+
 
 class ReadOnlyScoped(ClinicScoped):
     clinic_lookup = "patient__clinic"
+    reads_are_patient_data = True
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

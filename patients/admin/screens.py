@@ -19,6 +19,7 @@ from patients.screens import screen_request_create
 @admin.register(ScreenRequest)
 class ScreenRequestAdmin(ClinicScoped):
     clinic_lookup = "patient__clinic"
+    reads_are_patient_data = True
     list_display = ["patient", "screen", "requested_at", "requested_by", "status"]
     list_select_related = ["patient__user", "screen", "requested_by__user"]
     list_filter = ["status", ("screen", admin.RelatedOnlyFieldListFilter)]
