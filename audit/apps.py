@@ -34,7 +34,7 @@ class AuditConfig(AppConfig):
 
         from audit import services
         from patients import models
-        from patients.signals import patient_data_read
+        from patients.signals import patient_data_changed, patient_data_read
 
         # Writes, with each field's value before and after (django-auditlog's signals).
         auditlog.register(models.Patient, exclude_fields=["reminder_token"])
@@ -56,6 +56,11 @@ class AuditConfig(AppConfig):
             auditlog.register(model)
         auditlog.register(models.Alert, exclude_fields=OUTGOING_FIELDS)
 
+        # Writes that a conditional UPDATE makes (no model signal sees them), announced.
+        patient_data_changed.connect(
+            services.patient_data_change_record_from_signal,
+            dispatch_uid="audit-patient-data-changed",
+        )
         # Reads, announced by the patients admin.
         patient_data_read.connect(
             services.patient_data_read_record_from_signal, dispatch_uid="audit-patient-data-read"

@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Count, Max
 from django.http import HttpRequest
+from django.utils.encoding import smart_str
 
 from audit.middleware import client_address
 from audit.models import AuditEntry, patient_name
@@ -83,6 +84,25 @@ def patient_data_read_record_from_signal(
 ) -> None:
     patient_data_read_record(
         request=request, model=sender, records=records, what=what, export=export
+    )
+
+
+def patient_data_change_record_from_signal(
+    sender: type[models.Model],
+    *,
+    instance: models.Model,
+    changes: dict[str, list[Any]],
+    **kwargs: Any,
+) -> None:
+    """A conditional UPDATE's change, kept as django-auditlog keeps a save's (values as text);
+    the person comes from the request, as for any write."""
+    AuditEntry.objects.log_create(
+        instance,
+        action=AuditEntry.Action.UPDATE,
+        changes={
+            field: [smart_str(before), smart_str(after)]
+            for field, (before, after) in changes.items()
+        },
     )
 
 

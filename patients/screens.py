@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from exercises.models import Exercise
 from patients.models import Patient, ScreenRequest, ScreenResult, Therapist
+from patients.signals import patient_data_changed
 
 MAX_SECONDS = 600
 
@@ -178,3 +179,21 @@ class ScreenResultForm(forms.Form):
             else:
                 values.append({"answer": self.cleaned_data.get(f"answer_{index}")})
         return values
+
+
+def screen_requests_cancel(*, screen_requests: QuerySet[ScreenRequest]) -> int:
+    """Cancel the open ones among `screen_requests`; each one cancelled is announced (the audit
+    trail keeps it), so one conditional UPDATE each."""
+    cancelled = 0
+    for screen_request in screen_requests.filter(status=ScreenRequest.Status.OPEN):
+        if ScreenRequest.objects.filter(
+            pk=screen_request.pk, status=ScreenRequest.Status.OPEN
+        ).update(status=ScreenRequest.Status.CANCELLED):
+            cancelled += 1
+            screen_request.status = ScreenRequest.Status.CANCELLED
+            patient_data_changed.send(
+                sender=ScreenRequest,
+                instance=screen_request,
+                changes={"status": [ScreenRequest.Status.OPEN, ScreenRequest.Status.CANCELLED]},
+            )
+    return cancelled

@@ -36,6 +36,7 @@ from patients.models import (
     User,
     new_reminder_token,
 )
+from patients.signals import patient_data_changed
 from patients.triage import alert_notify, check_off_needs_guidance, programme_resume
 
 ROLE_GROUPS = {
@@ -277,9 +278,22 @@ def alert_acknowledge(*, alert: Alert, user: User) -> bool:
     """Close an open alert; the next cause of the same kind may then raise a new one. An email
     not yet sent about it is no longer needed. If it paused the patient's programme, and no
     other open alert does, the programme resumes."""
+    now = timezone.now()
     closed = Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(
-        status=Alert.Status.ACKNOWLEDGED, acknowledged_at=timezone.now(), acknowledged_by=user
+        status=Alert.Status.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=user
     )
+    if closed:
+        changes = {
+            "status": [Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED],
+            "acknowledged_at": [alert.acknowledged_at, now],
+            "acknowledged_by": [alert.acknowledged_by_id, user.pk],
+        }
+        alert.status, alert.acknowledged_at, alert.acknowledged_by = (
+            Alert.Status.ACKNOWLEDGED,
+            now,
+            user,
+        )
+        patient_data_changed.send(sender=Alert, instance=alert, changes=changes)
     Alert.objects.filter(pk=alert.pk, delivery=Outgoing.Delivery.PENDING).update(
         delivery=Outgoing.Delivery.SKIPPED, last_error="acknowledged before the email went out"
     )

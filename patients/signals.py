@@ -12,3 +12,10 @@ from django.dispatch import Signal
 #   what     the page, in the clinic's words ("Pain reports list", "Patient page …")
 #   export   True for a download, which the trail keeps apart from a read
 patient_data_read = Signal()
+
+# Patient data changed by a conditional UPDATE (which Django's model signals do not see: an
+# alert acknowledged, a paused programme resumed, a screen request cancelled). Arguments:
+#   sender   the model changed
+#   instance the row, as it is now
+#   changes  {field name: [before, after]}
+patient_data_changed = Signal()

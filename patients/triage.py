@@ -24,6 +24,7 @@ from patients.models import (
 )
 from patients.reminders import NO_RECIPIENT, alert_recipients
 from patients.safety import HIGH_PAIN, URGENT_SIGN_KEYS, PainAssessment
+from patients.signals import patient_data_changed
 
 ROLE_GROUPS = {
     Therapist.Role.THERAPIST: "Therapists",
@@ -155,6 +156,13 @@ def programme_resume(*, patient: Patient) -> bool:
     resumed = Patient.objects.filter(pk=patient.pk, programme_held_at__isnull=False).update(
         programme_held_at=None, programme_held_reason="", programme_held_alert=None
     )
+    if resumed:
+        changes = {
+            "programme_held_at": [patient.programme_held_at, None],
+            "programme_held_reason": [patient.programme_held_reason, ""],
+            "programme_held_alert": [patient.programme_held_alert_id, None],
+        }
+        patient_data_changed.send(sender=Patient, instance=patient, changes=changes)
     patient.programme_held_at = None
     patient.programme_held_reason = ""
     patient.programme_held_alert = None

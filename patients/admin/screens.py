@@ -13,7 +13,7 @@ from exercises.models import Exercise
 from exercises.selectors import exercises_visible_to
 from patients.admin.scoping import ClinicScoped, ReadOnlyScoped
 from patients.models import ScreenRequest, ScreenResult
-from patients.screens import screen_request_create
+from patients.screens import screen_request_create, screen_requests_cancel
 
 
 @admin.register(ScreenRequest)
@@ -52,9 +52,7 @@ class ScreenRequestAdmin(ClinicScoped):
 
     @admin.action(description="Cancel the selected requests", permissions=["view"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[ScreenRequest]) -> None:
-        count = queryset.filter(status=ScreenRequest.Status.OPEN).update(
-            status=ScreenRequest.Status.CANCELLED
-        )
+        count = screen_requests_cancel(screen_requests=queryset)
         self.message_user(request, f"{count} request(s) cancelled.", messages.SUCCESS)
 
 

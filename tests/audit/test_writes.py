@@ -123,3 +123,50 @@ def test_a_write_made_at_a_given_time_is_stamped_with_it(clinic) -> None:
     entry = last_write(object_id=report.pk, what="Pain report")
     assert entry.clinic_id == clinic.clinic_b.pk
     assert abs((timezone.now() - entry.timestamp).total_seconds()) < 60
+
+
+@pytest.mark.django_db
+def test_acknowledging_an_alert_and_resuming_a_paused_programme_are_kept(
+    client: Client, clinic
+) -> None:
+    from patients.models import Alert, HoldReason
+
+    patient = clinic.patient_a
+    alert = patient.alerts.get()
+    Alert.objects.filter(pk=alert.pk).update(hold_reason=HoldReason.NERVE_SYMPTOMS)
+    Patient.objects.filter(pk=patient.pk).update(
+        programme_held_at=timezone.now(),
+        programme_held_reason=HoldReason.NERVE_SYMPTOMS,
+        programme_held_alert=alert,
+    )
+    client.force_login(clinic.owner.user)
+    response = client.post(
+        reverse("admin:patients_alert_changelist"),
+        {"action": "acknowledge", "_selected_action": [alert.pk]},
+    )
+    assert response.status_code == 302
+
+    acknowledged = last_write(what="Alert", object_id=alert.pk)
+    assert acknowledged.changes["status"] == ["open", "acknowledged"]
+    assert acknowledged.changes["acknowledged_by"] == ["None", str(clinic.owner.user.pk)]
+    assert acknowledged.actor == clinic.owner.user
+    resumed = last_write(what="Patient details", patient_id=patient.pk)
+    assert resumed.changes["programme_held_reason"] == ["nerve_symptoms", ""]
+    assert resumed.actor == clinic.owner.user
+
+
+@pytest.mark.django_db
+def test_cancelling_a_screen_request_is_kept(client: Client, clinic) -> None:
+    from exercises.models import Exercise
+    from patients.models import ScreenRequest
+
+    screen = Exercise.objects.filter(kind=Exercise.Kind.SCREEN).first()
+    request = ScreenRequest.objects.create(patient=clinic.patient_a, screen=screen)
+    client.force_login(clinic.owner.user)
+    client.post(
+        reverse("admin:patients_screenrequest_changelist"),
+        {"action": "cancel", "_selected_action": [request.pk]},
+    )
+    entry = last_write(what="Screen request", object_id=request.pk)
+    assert entry.changes == {"status": ["open", "cancelled"]}
+    assert entry.actor == clinic.owner.user
