@@ -62,6 +62,11 @@ def _number(value: str) -> int:
         raise IncorrectLookupParameters(f"{value!r} is not an id.") from None
 
 
+def _kind(entry: AuditEntry) -> str:
+    model = entry.content_type.model_class()  # None once a model is gone; its history stays
+    return str(model._meta.verbose_name) if model is not None else entry.content_type.model
+
+
 def _changed_fields(entry: AuditEntry) -> list[str]:
     model = entry.content_type.model_class()
     names = []
@@ -131,8 +136,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     @admin.display(description="record")
     def record(self, entry: AuditEntry) -> str:
-        kind = str(entry.content_type.model_class()._meta.verbose_name)  # type: ignore[union-attr]
-        return f"{kind.capitalize()}: {entry.object_repr}"
+        return f"{_kind(entry).capitalize()}: {entry.object_repr}"
 
     @admin.display(description="fields changed")
     def changed(self, entry: AuditEntry) -> str:
@@ -214,7 +218,7 @@ def _csv_lines(entries: Any, zone: zoneinfo.ZoneInfo) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_HEADER)
     for entry in entries.iterator(chunk_size=2000):
-        kind = entry.content_type.model_class()._meta.verbose_name
+        kind = _kind(entry)
         yield writer.writerow(
             _csv_safe(
                 [
