@@ -354,12 +354,18 @@ class PatientAdmin(ClinicScoped):
         therapist = Therapist.objects.filter(user=request.user).first()
         if therapist is None or not self.has_view_permission(request):
             raise Http404("Only a therapist has a weekly summary.")
+        rows = weekly_summary(therapist=therapist)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Your weekly summary",
-            "rows": weekly_summary(therapist=therapist),
+            "rows": rows,
         }
+        self.announce_read(
+            request,
+            [row.patient for row in rows],
+            "Weekly summary: adherence, last pain and open alerts",
+        )
         return TemplateResponse(request, "admin/patients/patient/weekly_summary.html", context)
 
     def _patients_from_request(self, request: HttpRequest) -> list[Patient]:

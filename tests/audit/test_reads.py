@@ -86,3 +86,16 @@ def test_a_patient_reading_their_own_pages_is_not_recorded(client: Client, clini
     before = AuditEntry.objects.count()
     assert client.get("/history/").status_code == 200
     assert AuditEntry.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_the_weekly_summary_leaves_an_entry_for_each_patient_it_shows(
+    client: Client, clinic
+) -> None:
+    client.force_login(clinic.owner.user)
+    url = reverse("admin:patients_patient_weekly_summary")
+    assert client.get(url).status_code == 200
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.ACCESS)
+    assert entry.patient_id == clinic.patient_a.pk
+    assert entry.actor == clinic.owner.user
+    assert entry.what == "Weekly summary: adherence, last pain and open alerts"
