@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 
 
@@ -8,6 +9,13 @@ def _sync_groups(sender: AppConfig, **kwargs: Any) -> None:
     from patients.roles import clinic_groups_sync
 
     clinic_groups_sync()
+
+
+def _start_session(sender: object, request: Any, user: Any, **kwargs: Any) -> None:
+    from patients.sessions import session_start
+
+    if request is not None and hasattr(request, "session"):
+        session_start(request, user)
 
 
 class PatientsConfig(AppConfig):
@@ -18,3 +26,5 @@ class PatientsConfig(AppConfig):
         # After every migrate (and every flush of a test database) the roles are as
         # patients/roles.py says; the permissions exist by then (auth's handler runs first).
         post_migrate.connect(_sync_groups, sender=self, dispatch_uid="patients-clinic-groups")
+        # The idle clock starts at every login, including the test client's force_login.
+        user_logged_in.connect(_start_session, dispatch_uid="patients-session-start")

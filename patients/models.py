@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from exercises.models import Dosage, Exercise, Library, ProgramTemplate
 from patients.schedule import in_quiet_hours, is_due_on
@@ -68,6 +69,10 @@ class User(AbstractUser):
 
     username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
+    # Part of every session's auth hash: a new value logs out every session made before it
+    # (see patients/sessions.py). Empty for accounts that never used it, so their hash is
+    # Django's own and no session ended when this field arrived.
+    session_salt = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -98,6 +103,12 @@ class User(AbstractUser):
     def save(self, *args: object, **kwargs: object) -> None:
         self.email = normalise_email(self.email)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, self.password + self.session_salt, secret=secret, algorithm="sha256"
+        ).hexdigest()
 
 
 class Clinic(models.Model):

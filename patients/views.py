@@ -51,6 +51,7 @@ from patients.services import (
     patient_settings_update,
 )
 from patients.triage import check_off_needs_guidance, pain_report_create, safety_check_record
+from patients.two_factor import two_factor_status
 
 PatientView = Callable[..., HttpResponse]
 REFUSED = 422  # htmx swaps this status (see base.html's htmx-config) so the card says why
@@ -309,7 +310,12 @@ def settings_view(request: HttpRequest, patient: Patient) -> HttpResponse:
         messages.success(request, "Your settings are saved.")
         return redirect("settings")
     status = 400 if request.method == "POST" else 200
-    return render(request, "patients/settings.html", {"form": form}, status=status)
+    return render(
+        request,
+        "patients/settings.html",
+        {"form": form, "two_factor": two_factor_status(request.user)},  # type: ignore[arg-type]
+        status=status,
+    )
 
 
 @csrf_exempt  # the mail client posts without a session; the signed token is the proof

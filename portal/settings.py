@@ -53,7 +53,12 @@ SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", default=HTTPS)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
+# The longest a session lives, however active (seconds; 14 days). Idle sessions end sooner:
+# after SESSION_IDLE_MINUTES_STAFF for anyone who can open the admin, after
+# SESSION_IDLE_MINUTES_PATIENT for everyone else (patients/sessions.py enforces both).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 24 * 14, minimum=60)
+SESSION_IDLE_MINUTES_STAFF = env_int("SESSION_IDLE_MINUTES_STAFF", 30, minimum=1)
+SESSION_IDLE_MINUTES_PATIENT = env_int("SESSION_IDLE_MINUTES_PATIENT", 60 * 24 * 7, minimum=1)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -95,6 +100,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "portal",
     "exercises",
     "patients",
@@ -118,6 +126,12 @@ MIDDLEWARE = [
     # Every page but login, password reset, invitations and /healthz needs a login.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # An idle session ends here (before any view runs); then django-otp notes which device
+    # verified the session, and staff without one, or anyone with one who has not given a
+    # code yet, are sent to enrol or to give it.
+    "patients.middleware.SessionIdleTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "patients.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -204,6 +218,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Two-factor (django-otp): an authenticator app (TOTP) and ten backup codes. After each wrong
+# code the next try waits twice as long (1 s, 2 s, 4 s…), per device, reset by a right code.
+OTP_TOTP_ISSUER = env_str("TWO_FACTOR_ISSUER", "Clinic exercise portal")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The admin never shows a device's secret (the owner saw it once, when enrolling).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60 * 24 * 3, minimum=60)
 
 # The audit trail (audit/): django-auditlog writes its entries of writes into the trail's table.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("patients.urls")),
     path("", include("patients.programme_urls")),
+    path("accounts/", include("patients.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("exercises/", include("exercises.urls")),
     path("admin/", admin.site.urls),

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.admin.scoping import ClinicScoped
 from patients.forms import (
@@ -30,6 +35,7 @@ from patients.services import (
     clinic_wording_save,
     therapist_groups_sync,
 )
+from patients.two_factor import two_factor_reset
 
 
 @admin.register(User)
@@ -98,7 +104,7 @@ class ClinicAdmin(ClinicScoped):
 
 @admin.register(Therapist)
 class TherapistAdmin(ClinicScoped):
-    list_display = ["name", "email", "clinic", "role"]
+    list_display = ["name", "email", "clinic", "role", "two_factor"]
     list_select_related = ["user", "clinic"]
     list_filter = ["role"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
@@ -132,6 +138,51 @@ class TherapistAdmin(ClinicScoped):
     @admin.display(description="email", ordering="user__email")
     def email(self, therapist: Therapist) -> str:
         return therapist.user.email
+
+    @admin.display(description="two-factor", boolean=True, ordering="has_two_factor")
+    def two_factor(self, therapist: Therapist) -> bool:
+        return therapist.has_two_factor  # type: ignore[attr-defined]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Therapist]:
+        enrolled = TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True)
+        return super().get_queryset(request).annotate(has_two_factor=Exists(enrolled))
+
+    def get_urls(self) -> list[Any]:
+        own = [
+            path(
+                "<path:object_id>/reset-two-factor/",
+                self.admin_site.admin_view(self.reset_two_factor_view),
+                name="patients_therapist_reset_two_factor",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def reset_two_factor_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A colleague lost their phone: their devices go, their sessions end, and they enrol
+        again at their next login. Clinic admins, for their own clinic; superusers, for all."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        therapist = self.scoped_object(request, object_id)
+        change_url = reverse("admin:patients_therapist_change", args=[therapist.pk])
+        if therapist.user_id == request.user.pk:
+            messages.error(request, "Your own two-factor is on your account page.")
+            return redirect(change_url)
+        if request.method == "POST":
+            two_factor_reset(user=therapist.user, by=request.user)  # type: ignore[arg-type]
+            messages.success(
+                request,
+                f"Two-factor of {therapist} is reset and they are logged out everywhere. "
+                "They set it up again at their next login.",
+            )
+            return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Reset two-factor of {therapist}",
+            "therapist": therapist,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/patients/therapist/reset_two_factor.html", context)
 
 
 # The clinic's own safety wording ----------------------------------------------------------------

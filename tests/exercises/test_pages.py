@@ -9,6 +9,7 @@ from django.utils.html import escape
 
 from exercises.models import Disagreement, EducationCard, Exercise, ProgramTemplate, Source
 from patients.models import User
+from tests.two_factor import verified_login
 
 ADMIN_MODELS = [Source, Exercise, ProgramTemplate, EducationCard, Disagreement]
 
@@ -16,7 +17,7 @@ ADMIN_MODELS = [Source, Exercise, ProgramTemplate, EducationCard, Disagreement]
 @pytest.fixture
 def superuser_client(client: Client, db: None) -> Client:
     user = User.objects.create_superuser("owner@clinic.example", "a-strong-passphrase")
-    client.force_login(user)
+    verified_login(client, user)
     return client
 
 
@@ -25,7 +26,7 @@ def staff_client(db: None) -> Client:
     from tests.factories import TherapistFactory
 
     staff = Client()
-    staff.force_login(TherapistFactory().user)
+    verified_login(staff, TherapistFactory().user)
     return staff
 
 

@@ -25,6 +25,7 @@ from tests.factories import (
     TherapistFactory,
     UserFactory,
 )
+from tests.two_factor import verified_login
 
 
 @pytest.fixture
@@ -76,7 +77,7 @@ def _clinic_b_library(people) -> None:
 
 
 def logged_in(client: Client, therapist: Therapist) -> Client:
-    client.force_login(therapist.user)
+    verified_login(client, therapist.user)
     return client
 
 
@@ -350,7 +351,7 @@ def test_a_crafted_inline_cannot_move_an_exercise_between_clinics(client: Client
 
 @pytest.mark.django_db
 def test_a_superuser_sees_every_clinic(client: Client, world) -> None:
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    verified_login(client, UserFactory(is_staff=True, is_superuser=True))
     html = client.get(reverse("admin:patients_patient_changelist")).content.decode()
     assert "patient@a.example" in html and "patient@b.example" in html
 
@@ -361,7 +362,7 @@ def test_staff_without_a_clinic_see_no_patient(client: Client, world) -> None:
 
     stray = UserFactory(is_staff=True)
     stray.groups.add(Group.objects.get(name="Therapists"))
-    client.force_login(stray)
+    verified_login(client, stray)
     html = client.get(reverse("admin:patients_patient_changelist")).content.decode()
     assert "patient@a.example" not in html and "patient@b.example" not in html
     assert (

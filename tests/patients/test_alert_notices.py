@@ -25,6 +25,7 @@ from tests.factories import (
     safety_cards_create,
 )
 from tests.patients.reminder_helpers import sent_to, tick
+from tests.two_factor import verified_login
 
 PHONE = "020 7946 0000"
 
@@ -161,7 +162,7 @@ def test_reminders_stop_while_the_programme_is_paused_and_resume_once_it_is_revi
     with time_machine.travel(evening(patient, 1) + timedelta(hours=1), tick=False):
         assert inactivity_check() == 0  # doing as asked is not inactivity
 
-    client.force_login(people.therapist.user)
+    verified_login(client, people.therapist.user)
     client.post(
         reverse("admin:patients_alert_changelist"),
         {"action": "acknowledge", "_selected_action": [Alert.objects.get().pk]},
@@ -235,12 +236,12 @@ def test_reviewed_resume_the_programme_is_the_clinics_own_action(
     changelist = reverse("admin:patients_patient_changelist")
     action = {"action": "resume_programme", "_selected_action": [people.patient.pk]}
 
-    client.force_login(people.outsider.user)
+    verified_login(client, people.outsider.user)
     client.post(changelist, action)
     people.patient.refresh_from_db()
     assert people.patient.programme_held  # another clinic's admin changes nothing
 
-    client.force_login(people.therapist.user)
+    verified_login(client, people.therapist.user)
     response = client.post(changelist, action, follow=True)
     assert "1 programme resumed" in response.content.decode()
     people.patient.refresh_from_db()
@@ -260,7 +261,7 @@ def test_an_alert_lists_every_report_that_raised_or_joined_it(
     pain_report_create(patient=people.patient, score=5, moment="running", qualities=[])
     nerve_report(people.patient, urgent_signs=[])
     alert = Alert.objects.get()
-    client.force_login(people.therapist.user)
+    verified_login(client, people.therapist.user)
     html = client.get(reverse("admin:patients_alert_change", args=[alert.pk])).content.decode()
     assert "pain report 5/10, during or after running" in html
     assert "New alert: its email is on its way" in html
@@ -276,7 +277,7 @@ def test_a_clinic_admin_writes_the_clinics_own_wording_in_the_admin(
         clinic=people.clinic, role=Therapist.Role.CLINIC_ADMIN, user__email="sam@clinic.example"
     )
     add = reverse("admin:patients_clinicwording_add")
-    client.force_login(admin.user)
+    verified_login(client, admin.user)
     form = client.get(add).content.decode()
     assert "Call your local emergency number or go to the nearest emergency department now." in form
     assert "NICE guideline NG59" in form  # the standard text, with what it follows
@@ -290,13 +291,13 @@ def test_a_clinic_admin_writes_the_clinics_own_wording_in_the_admin(
     again = client.post(add, {"clinic": people.clinic.pk, "key": "emergency", "text": "Twice"})
     assert again.status_code == 200 and ClinicWording.objects.count() == 1  # one per key
 
-    client.force_login(people.therapist.user)  # a therapist reads it, and changes nothing
+    verified_login(client, people.therapist.user)  # a therapist reads it, and changes nothing
     change = reverse("admin:patients_clinicwording_change", args=[wording.pk])
     assert client.get(change).status_code == 200
     assert client.post(change, {"text": "Mine now"}).status_code == 403
     assert client.get(add).status_code == 403
 
-    client.force_login(people.outsider.user)  # another clinic: as if it did not exist
+    verified_login(client, people.outsider.user)  # another clinic: as if it did not exist
     assert client.get(change).status_code == 404
     listing = client.get(reverse("admin:patients_clinicwording_changelist")).content.decode()
     assert "Call 999" not in listing
@@ -311,7 +312,7 @@ def test_the_clinics_phone_and_hours_are_edited_with_the_clinic(
     client: Client, people: SimpleNamespace
 ) -> None:
     admin = TherapistFactory(clinic=people.clinic, role=Therapist.Role.CLINIC_ADMIN)
-    client.force_login(admin.user)
+    verified_login(client, admin.user)
     change = reverse("admin:patients_clinic_change", args=[people.clinic.pk])
     data = {"name": people.clinic.name, "time_zone": "Europe/London", "opening_hours": "Mon–Fri"}
     refused = client.post(change, {**data, "phone": "call us!"})
@@ -328,7 +329,7 @@ def test_the_pain_report_list_names_the_warning_signs_and_the_alert_list_the_pau
     pain_report_create(
         patient=people.patient, score=3, moment="morning", qualities=[], urgent_signs=["night_pain"]
     )
-    client.force_login(people.therapist.user)
+    verified_login(client, people.therapist.user)
     reports = client.get(reverse("admin:patients_painreport_changelist")).content.decode()
     assert "Severe pain at night" in reports
     alerts = client.get(reverse("admin:patients_alert_changelist")).content.decode()

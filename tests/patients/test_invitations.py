@@ -13,6 +13,7 @@ from django.urls import reverse
 from patients.models import Invitation, Patient
 from patients.reminders import reminders_tick
 from patients.tasks import send_outgoing
+from tests.two_factor import verified_login
 
 
 def add_patient(client: Client, people: SimpleNamespace, **overrides: object):
@@ -37,7 +38,7 @@ def add_patient(client: Client, people: SimpleNamespace, **overrides: object):
 def test_a_new_patient_gets_a_one_time_link_to_choose_a_password(
     client: Client, clinic_people: SimpleNamespace
 ) -> None:
-    client.force_login(clinic_people.owner.user)
+    verified_login(client, clinic_people.owner.user)
     response = add_patient(client, clinic_people)
     assert response.status_code == 302
     patient = Patient.objects.get(user__email="new.patient@example.com")
@@ -106,7 +107,7 @@ def test_an_invitation_whose_password_is_chosen_is_not_sent(
 def test_bad_patient_details_say_why_and_save_nothing(
     client: Client, clinic_people: SimpleNamespace, overrides: dict[str, str], message: str
 ) -> None:
-    client.force_login(clinic_people.owner.user)
+    verified_login(client, clinic_people.owner.user)
     before = Patient.objects.count()
     response = add_patient(client, clinic_people, **overrides)
     assert response.status_code == 200
@@ -121,7 +122,7 @@ def test_a_patient_cannot_get_a_therapist_of_another_clinic(
 ) -> None:
     from tests.factories import UserFactory
 
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    verified_login(client, UserFactory(is_staff=True, is_superuser=True))
     response = add_patient(client, clinic_people, primary_therapist=clinic_people.outsider.pk)
     assert response.status_code == 200
     assert "The therapist must work at the patient&#x27;s clinic." in response.content.decode()

@@ -23,6 +23,7 @@ from patients.models import (
     Prescription,
     User,
 )
+from tests.two_factor import verified_login
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("Europe/London"))  # a Friday
 
@@ -74,7 +75,7 @@ def changelist_queries(client: Client, **params: str) -> tuple[int, str]:
 def test_the_list_runs_the_same_queries_for_10_and_1000_patients(
     client: Client, clinic_people: SimpleNamespace, library: None
 ) -> None:
-    client.force_login(clinic_people.owner.user)
+    verified_login(client, clinic_people.owner.user)
     views = [{}, {"adherence": "low"}, {"alerts": "open"}, {"q": "Bulk"}, {"o": "-4"}]
     add_patients(clinic_people.owner, 9)
     small = [changelist_queries(client, **params)[0] for params in views]
@@ -128,7 +129,7 @@ def test_the_list_shows_adherence_pain_trend_alerts_and_next_reminder(
     )
     Alert.objects.create(patient=patient, cause=Alert.Cause.PAIN_RISING)
 
-    client.force_login(clinic_people.owner.user)
+    verified_login(client, clinic_people.owner.user)
     _count, html = changelist_queries(client)
     row = html[html.index("patient@a.example") :][:2500]
     assert "50%" in row

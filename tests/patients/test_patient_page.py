@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from exercises.models import Exercise
 from patients.models import CheckOff, PainReport, PrescribedExercise, Prescription
+from tests.two_factor import verified_login
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("Europe/London"))
 
@@ -73,7 +74,7 @@ def test_the_patient_page_shows_programme_and_charts(
     client: Client, patient_with_history: SimpleNamespace
 ) -> None:
     patient = patient_with_history.patient
-    client.force_login(patient_with_history.people.owner.user)
+    verified_login(client, patient_with_history.people.owner.user)
     html = client.get(reverse("admin:patients_patient_change", args=[patient.pk])).content.decode()
     assert "Bridges and planks" in html
     assert "Hold 10 s, 12 times" in html and "Slow on the way down" in html
@@ -94,7 +95,7 @@ def test_csv_export_has_every_check_off_and_pain_report_and_no_formula(
     client: Client, patient_with_history: SimpleNamespace
 ) -> None:
     patient = patient_with_history.patient
-    client.force_login(patient_with_history.people.colleague.user)
+    verified_login(client, patient_with_history.people.colleague.user)
     response = client.get(reverse("admin:patients_patient_export", args=[patient.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -111,7 +112,7 @@ def test_csv_export_has_every_check_off_and_pain_report_and_no_formula(
 
 @pytest.mark.django_db
 def test_empty_charts_say_so(client: Client, clinic_people: SimpleNamespace, library: None) -> None:
-    client.force_login(clinic_people.owner.user)
+    verified_login(client, clinic_people.owner.user)
     patient = clinic_people.patient_a
     html = client.get(reverse("admin:patients_patient_change", args=[patient.pk])).content.decode()
     assert "No pain reported yet" in html

@@ -14,6 +14,7 @@ from django.urls import reverse
 from exercises.models import Exercise, ProgramItem, ProgramTemplate
 from patients.models import EVERY_DAY, Prescription
 from patients.services import prescription_version_on
+from tests.two_factor import verified_login
 
 ASSIGN = "admin:patients_patient_assign"
 
@@ -35,7 +36,7 @@ def assign_form(programme: ProgramTemplate, **overrides: object) -> dict[str, ob
 
 @pytest.fixture
 def therapist_client(client: Client, clinic_people: SimpleNamespace, library: None) -> Client:
-    client.force_login(clinic_people.owner.user)
+    verified_login(client, clinic_people.owner.user)
     return client
 
 
@@ -284,7 +285,7 @@ def test_a_prescription_needs_therapist_and_patient_of_one_clinic(
 ) -> None:
     from tests.factories import UserFactory
 
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    verified_login(client, UserFactory(is_staff=True, is_superuser=True))
     response = client.post(
         reverse("admin:patients_prescription_add"),
         {

@@ -18,6 +18,7 @@ from patients.models import Alert, CheckOff, PainReport, Prescription, Reminder,
 from patients.reminders import digests_schedule, inactivity_check, reminders_tick
 from tests.mail import FlakyBackend
 from tests.patients.reminder_helpers import patient_with_programme, sent_to, tick
+from tests.two_factor import verified_login
 
 LONDON = ZoneInfo("Europe/London")
 FRIDAY = date(2026, 11, 20)
@@ -230,7 +231,7 @@ def test_transient_mail_errors_retry_with_backoff_then_fail_in_the_admin(
     assert failed.delivery == Reminder.Delivery.FAILED and failed.attempts == 5
     FlakyBackend.failures = 0
 
-    client.force_login(alex.primary_therapist.user)
+    verified_login(client, alex.primary_therapist.user)
     listing = client.get(
         reverse("admin:patients_reminder_changelist"), {"delivery__exact": "failed"}
     )
@@ -295,7 +296,7 @@ def test_inactivity_raises_one_alert_until_acknowledged(alex, client: Client) ->
         inactivity_check()
     assert Alert.objects.count() == 1
 
-    client.force_login(alex.primary_therapist.user)
+    verified_login(client, alex.primary_therapist.user)
     client.post(
         reverse("admin:patients_alert_changelist"),
         {"action": "acknowledge", "_selected_action": [alert.pk]},

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from exercises.models import Exercise
 from patients.models import CheckOff, PainReport, SafetyCheck, ScreenRequest
+from tests.two_factor import verified_login
 
 # Pages anyone may open: logging in, password reset, invitations, the signed "stop reminders"
 # link of every reminder email, the health check.
@@ -141,7 +142,7 @@ def test_another_patients_ids_are_404_everywhere(
 def test_a_therapist_on_the_patient_site_is_sent_to_the_admin(
     client: Client, runner: SimpleNamespace
 ) -> None:
-    client.force_login(runner.owner.user)
+    verified_login(client, runner.owner.user)
     for url in ("/", "/today/", "/history/", "/settings/", "/pain/new/", "/programme/"):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"] == "/admin/", url

@@ -127,6 +127,7 @@ def test_every_sentence_of_every_page_a_patient_reaches_is_quoted_or_marked_as_w
     patient.save()
     client.force_login(patient.user)
     pages = ["/today/", "/programme/", "/exercises/", "/history/", "/settings/", "/pain/new/"]
+    pages += ["/accounts/two-factor/"]
     pages += [f"/programme/exercises/{item.pk}/" for item in everything_prescribed.items]
     pages += [f"/screens/{request.pk}/" for request in everything_prescribed.requests]
     pages += [f"/exercises/learn/{card.slug}/" for card in EducationCard.objects.all()]
