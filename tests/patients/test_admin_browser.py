@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from patients.models import Prescription
+from tests.two_factor import browser_log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -21,10 +22,7 @@ def test_a_therapist_assigns_the_glute_bridge_programme_and_adjusts_a_dose(
 ) -> None:
     therapist, patient = clinic_people.owner, clinic_people.patient_a
     page = browser_page_factory()
-    page.goto(f"{live_site.url}/admin/login/")
-    page.fill("#id_username", therapist.user.email)
-    page.fill("#id_password", "a-strong-passphrase")
-    page.click("input[type=submit]")
+    browser_log_in(page, live_site.url, therapist.user)
     page.wait_for_selector("#site-name")
 
     page.goto(f"{live_site.url}/admin/patients/patient/{patient.pk}/change/")

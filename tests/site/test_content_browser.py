@@ -11,11 +11,13 @@ import pytest
 
 from exercises.models import Exercise
 from patients.models import ScreenRequest, ScreenResult
+from tests.two_factor import browser_log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(page, url: str, email: str) -> None:
+    """A patient's login (staff log in with `browser_log_in`: a code after the password)."""
     page.goto(f"{url}/accounts/login/")
     page.fill("#id_username", email)
     page.fill("#id_password", "a-strong-passphrase")
@@ -33,7 +35,7 @@ def test_a_patient_reads_where_every_sentence_comes_from_and_records_a_screen(
     bridge.reps = 12
     bridge.save()
     therapist_page = browser_page_factory(width=1440, height=900)
-    log_in(therapist_page, live_site.url, runner.owner.user.email)
+    browser_log_in(therapist_page, live_site.url, runner.owner.user)
     therapist_page.goto(f"{live_site.url}/admin/patients/screenrequest/add/")
     therapist_page.select_option("#id_patient", str(patient.pk))
     screen = Exercise.objects.get(slug="single-leg-stance-eyes-open")
@@ -86,7 +88,7 @@ def test_a_therapist_writes_the_clinics_own_wording_and_the_patient_sees_whose_i
     from patients.models import PrescribedExercise
 
     page = browser_page_factory(width=1440, height=900)
-    log_in(page, live_site.url, runner.owner.user.email)
+    browser_log_in(page, live_site.url, runner.owner.user)
     page.goto(f"{live_site.url}/admin/exercises/exercise/add/")
     page.fill("#id_name", "Wall sit")
     page.select_option("#id_category", "strength")
