@@ -11,6 +11,7 @@ from django.utils import timezone
 from exercises.models import Exercise
 from patients.models import Patient, Prescription
 from tests.factories import PrescribedExerciseFactory, PrescriptionFactory
+from tests.two_factor import verified_login
 
 NOT_NUMBERS = ["abc", "²", "9" * 30, "\x00"]
 
@@ -36,7 +37,7 @@ def _prescription_form(patient: Patient, therapist_pk: object, changes: dict) ->
 
 @pytest.fixture
 def owner(client: Client, clinic_people, library):
-    client.force_login(clinic_people.owner.user)
+    verified_login(client, clinic_people.owner.user)
     return clinic_people
 
 

@@ -10,6 +10,7 @@ from django.test import Client
 
 from patients.models import Patient, User, normalise_email
 from tests.factories import ClinicFactory, PatientFactory, TherapistFactory
+from tests.two_factor import verified_login
 
 PASSWORD = "a-strong-passphrase"  # the factories' password
 SPELLINGS = ["pat@x.test", "PAT@x.test", " pat@x.test", "Pat@X.Test ", "\tpAt@x.TEST"]
@@ -103,7 +104,7 @@ def test_the_admin_user_form_stores_the_folded_address_and_refuses_a_twin(
 ) -> None:
     superuser = User.objects.create_superuser("boss@x.test", PASSWORD)
     client = Client()
-    client.force_login(superuser)
+    verified_login(client, superuser)
     response = client.post(
         "/admin/patients/user/add/",
         {

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from exercises.models import Exercise
 from patients.models import CheckOff, Clinic, ScreenRequest, Therapist
 from tests.factories import TherapistFactory
+from tests.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -182,6 +183,8 @@ def refused(target: Target, response) -> bool:
 
 def logged_in(user) -> Client:
     client = Client()
+    if user.is_staff:
+        return verified_login(client, user)  # staff pass the code step, as they must
     client.force_login(user)
     return client
 

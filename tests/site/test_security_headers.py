@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from tests.processes import BASE_DIR, process_env
 from tests.site.test_access import PUBLIC, site_patterns, url_for
+from tests.two_factor import verified_login
 
 TEMPLATES = BASE_DIR / "templates"
 # Emails are read in mail clients, where no CSP applies and inline style is the norm.
@@ -105,7 +106,7 @@ def test_every_patient_page_is_private_and_strict(client: Client, runner: Simple
 
 @pytest.mark.django_db
 def test_the_admins_pages_are_private_and_strict(client: Client, runner: SimpleNamespace) -> None:
-    client.force_login(runner.owner.user)
+    verified_login(client, runner.owner.user)
     patient = runner.patient_a
     urls = [
         reverse("admin:index"),
