@@ -70,6 +70,12 @@ def test_good_configuration_passes_the_checks() -> None:
         ("TIME_ZONE", {"TIME_ZONE": "Mars/Olympus_Mons"}, "not a time zone"),
         ("SESSION_COOKIE_AGE", {"SESSION_COOKIE_AGE": "a fortnight"}, "whole number"),
         ("LOG_LEVEL", {"LOG_LEVEL": "LOUD"}, "expected DEBUG"),
+        ("SESSION_IDLE_MINUTES_STAFF", {"SESSION_IDLE_MINUTES_STAFF": "0"}, "between 1"),
+        (
+            "SESSION_IDLE_MINUTES_PATIENT",
+            {"SESSION_IDLE_MINUTES_PATIENT": "a week"},
+            "whole number",
+        ),
     ],
 )
 def test_bad_variable_is_named_in_one_line(
