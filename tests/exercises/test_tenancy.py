@@ -23,6 +23,7 @@ from django.utils import timezone
 from exercises.models import EducationCard, Exercise, ProgramTemplate
 from patients.models import Prescription
 from tests.factories import UserFactory
+from tests.two_factor import verified_login
 
 SOURCE = "003_487f5233d54e28e4"
 
@@ -101,6 +102,8 @@ def admin_url(model: type, view: str, *args: object) -> str:
 
 def as_user(user) -> Client:
     client = Client()
+    if user.is_staff:
+        return verified_login(client, user)  # staff pass the code step, as they must
     client.force_login(user)
     return client
 
