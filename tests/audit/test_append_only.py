@@ -10,12 +10,13 @@ from django.urls import reverse
 
 from audit.models import AppendOnly, AuditEntry
 from tests.factories import UserFactory
+from tests.two_factor import verified_login
 
 
 @pytest.fixture
 def entry(clinic) -> AuditEntry:
     client = Client()
-    client.force_login(clinic.owner.user)
+    verified_login(client, clinic.owner.user)
     client.get(reverse("admin:patients_patient_change", args=[clinic.patient_a.pk]))
     return AuditEntry.objects.get(action=AuditEntry.Action.ACCESS)
 
@@ -25,7 +26,7 @@ def test_no_one_can_add_change_or_delete_an_entry_in_the_admin(
     client: Client, clinic, entry: AuditEntry
 ) -> None:
     for person in (UserFactory(is_staff=True, is_superuser=True), clinic.admin_a.user):
-        client.force_login(person)
+        verified_login(client, person)
         assert client.get(reverse("admin:audit_auditentry_add")).status_code == 403
         change = reverse("admin:audit_auditentry_change", args=[entry.pk])
         page = client.get(change)

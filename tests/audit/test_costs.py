@@ -15,6 +15,7 @@ from django.urls import reverse
 from audit.services import patient_data_read_record_from_signal
 from patients.signals import patient_data_read
 from tests.factories import PatientFactory
+from tests.two_factor import verified_login
 
 
 @contextmanager
@@ -64,7 +65,7 @@ def test_a_read_adds_one_insert_and_no_other_query_to_each_admin_page(
 ) -> None:
     for _ in range(20):  # a list of 21 patients: still one INSERT
         PatientFactory(primary_therapist=clinic.owner)
-    client.force_login(clinic.owner.user)
+    verified_login(client, clinic.owner.user)
     figures, failures = [], []
     for name, url in pages(clinic).items():
         queries(client, url)  # warm the caches (content types, sessions) alike for both runs

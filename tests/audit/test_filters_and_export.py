@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from tests.factories import PatientFactory
+from tests.two_factor import verified_login
 
 CHANGELIST = "admin:audit_auditentry_changelist"
 EXPORT = "admin:audit_auditentry_export"
@@ -28,7 +29,7 @@ def trail(clinic):
 
     def read(therapist, url_name, patient):
         client = Client()
-        client.force_login(therapist.user)
+        verified_login(client, therapist.user)
         assert client.get(reverse(url_name, args=[patient.pk])).status_code == 200
 
     with time_machine.travel(timezone.now() - timedelta(days=1), tick=False):
@@ -53,7 +54,7 @@ def shown(client: Client, **params) -> set[tuple[str, str, str]]:
 def test_the_trail_filters_by_person_patient_action_and_date(client: Client, trail) -> None:
     owner, colleague = str(trail.owner.user), str(trail.colleague.user)
     a, c = str(trail.patient_a), str(trail.patient_c)
-    client.force_login(trail.admin_a.user)
+    verified_login(client, trail.admin_a.user)
 
     assert shown(client) == {(owner, a, "read"), (colleague, a, "export"), (colleague, c, "read")}
     assert shown(client, person=trail.colleague.user_id) == {
@@ -78,13 +79,13 @@ def test_the_trail_filters_by_person_patient_action_and_date(client: Client, tra
 
 @pytest.mark.django_db
 def test_a_filter_on_another_clinics_patient_shows_nothing(client: Client, trail) -> None:
-    client.force_login(trail.admin_a.user)
+    verified_login(client, trail.admin_a.user)
     assert shown(client, patient=trail.patient_b.pk) == set()
 
 
 @pytest.mark.django_db
 def test_the_export_is_what_the_list_shows_and_is_itself_recorded(client: Client, trail) -> None:
-    client.force_login(trail.admin_a.user)
+    verified_login(client, trail.admin_a.user)
     response = client.get(reverse(EXPORT), {"patient": trail.patient_a.pk})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv"
@@ -107,7 +108,7 @@ def test_the_export_is_what_the_list_shows_and_is_itself_recorded(client: Client
 
 @pytest.mark.django_db
 def test_another_clinics_admin_exports_none_of_this_clinics_entries(client: Client, trail) -> None:
-    client.force_login(trail.admin_b.user)
+    verified_login(client, trail.admin_b.user)
     response = client.get(reverse(EXPORT))
     content = b"".join(response.streaming_content).decode()
     assert str(trail.patient_a) not in content and str(trail.patient_c) not in content
@@ -116,6 +117,6 @@ def test_another_clinics_admin_exports_none_of_this_clinics_entries(client: Clie
 
 @pytest.mark.django_db
 def test_the_list_links_to_the_export_with_its_filters(client: Client, trail) -> None:
-    client.force_login(trail.admin_a.user)
+    verified_login(client, trail.admin_a.user)
     html = client.get(reverse(CHANGELIST), {"patient": trail.patient_a.pk}).content.decode()
     assert f'{reverse(EXPORT)}?patient={trail.patient_a.pk}"' in html

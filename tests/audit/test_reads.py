@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEntry
+from tests.two_factor import verified_login
 
 
 def reads(**filters) -> list[AuditEntry]:
@@ -41,7 +42,7 @@ def test_each_read_of_the_finding_leaves_an_entry_naming_who_which_patient_and_w
         "admin:patients_prescription_versions": [patient.prescriptions.get().pk],
         "admin:patients_alert_change": [patient.alerts.get().pk],
     }[url_name]
-    client.force_login(clinic.colleague.user)
+    verified_login(client, clinic.colleague.user)
     before = AuditEntry.objects.filter(action__in=[3, 4]).count()
 
     assert client.get(reverse(url_name, args=args)).status_code == 200
@@ -69,7 +70,7 @@ def test_a_list_leaves_one_entry_per_patient_on_the_page_in_one_insert(
 
     for _ in range(3):
         PatientFactory(primary_therapist=clinic.owner)
-    client.force_login(clinic.owner.user)
+    verified_login(client, clinic.owner.user)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("admin:patients_patient_changelist")).status_code == 200
     inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "audit_auditentry"')]
@@ -92,7 +93,7 @@ def test_a_patient_reading_their_own_pages_is_not_recorded(client: Client, clini
 def test_the_weekly_summary_leaves_an_entry_for_each_patient_it_shows(
     client: Client, clinic
 ) -> None:
-    client.force_login(clinic.owner.user)
+    verified_login(client, clinic.owner.user)
     url = reverse("admin:patients_patient_weekly_summary")
     assert client.get(url).status_code == 200
     entry = AuditEntry.objects.get(action=AuditEntry.Action.ACCESS)

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEntry
+from tests.two_factor import verified_login
 
 CHANGELIST = "admin:audit_auditentry_changelist"
 
@@ -21,7 +22,7 @@ def read_both_patients(clinic) -> tuple[AuditEntry, AuditEntry]:
         (clinic.outsider, clinic.patient_b),
     ):
         client = Client()
-        client.force_login(therapist.user)
+        verified_login(client, therapist.user)
         client.get(reverse("admin:patients_patient_change", args=[patient.pk]))
     read = AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS)
     return read.get(patient_id=clinic.patient_a.pk), read.get(patient_id=clinic.patient_b.pk)
@@ -46,7 +47,7 @@ def test_a_clinic_admin_sees_their_clinics_entries_and_none_of_another_clinic(
     client: Client, clinic
 ) -> None:
     entry_a, entry_b = read_both_patients(clinic)
-    client.force_login(clinic.admin_a.user)
+    verified_login(client, clinic.admin_a.user)
     response = client.get(reverse(CHANGELIST))
     assert response.status_code == 200
     shown = set(response.context["cl"].result_list)
@@ -62,7 +63,7 @@ def test_a_clinic_admin_sees_their_clinics_entries_and_none_of_another_clinic(
 @pytest.mark.django_db
 def test_another_clinics_admin_gets_404_on_an_entry(client: Client, clinic) -> None:
     entry_a, _ = read_both_patients(clinic)
-    client.force_login(clinic.admin_b.user)
+    verified_login(client, clinic.admin_b.user)
     response = client.get(reverse("admin:audit_auditentry_change", args=[entry_a.pk]))
     assert response.status_code == 404
     assert str(clinic.patient_a) not in response.content.decode()
@@ -72,7 +73,7 @@ def test_another_clinics_admin_gets_404_on_an_entry(client: Client, clinic) -> N
 @pytest.mark.parametrize("person", ["owner", "colleague", "outsider"])
 def test_a_therapist_sees_none_of_the_trail(client: Client, clinic, person: str) -> None:
     entry_a, entry_b = read_both_patients(clinic)
-    client.force_login(getattr(clinic, person).user)
+    verified_login(client, getattr(clinic, person).user)
     assert client.get(reverse(CHANGELIST)).status_code == 403
     for entry in (entry_a, entry_b):
         url = reverse("admin:audit_auditentry_change", args=[entry.pk])
@@ -86,6 +87,6 @@ def test_a_superuser_sees_every_clinics_entries(client: Client, clinic) -> None:
     from tests.factories import UserFactory
 
     entry_a, entry_b = read_both_patients(clinic)
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    verified_login(client, UserFactory(is_staff=True, is_superuser=True))
     shown = set(client.get(reverse(CHANGELIST)).context["cl"].result_list)
     assert {entry_a, entry_b} <= shown

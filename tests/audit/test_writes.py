@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from patients.models import PainReport, Patient, User
+from tests.two_factor import verified_login
 
 
 def last_write(**filters) -> AuditEntry:
@@ -21,7 +22,7 @@ def test_a_therapist_changing_a_patients_baseline_keeps_before_and_after(
     client: Client, clinic
 ) -> None:
     patient = clinic.patient_a
-    client.force_login(clinic.owner.user)
+    verified_login(client, clinic.owner.user)
     url = reverse("admin:patients_patient_change", args=[patient.pk])
     form = client.get(url).context["adminform"].form
     data = {
@@ -93,7 +94,7 @@ def test_deleting_a_patient_and_the_staff_member_who_read_them_keeps_their_histo
     client: Client, clinic
 ) -> None:
     patient, reader = clinic.patient_a, clinic.colleague
-    client.force_login(reader.user)
+    verified_login(client, reader.user)
     client.get(reverse("admin:patients_patient_change", args=[patient.pk]))
     client.logout()
     patient_id, patient_name, reader_name = patient.pk, str(patient), str(reader.user)
@@ -139,7 +140,7 @@ def test_acknowledging_an_alert_and_resuming_a_paused_programme_are_kept(
         programme_held_reason=HoldReason.NERVE_SYMPTOMS,
         programme_held_alert=alert,
     )
-    client.force_login(clinic.owner.user)
+    verified_login(client, clinic.owner.user)
     response = client.post(
         reverse("admin:patients_alert_changelist"),
         {"action": "acknowledge", "_selected_action": [alert.pk]},
@@ -162,7 +163,7 @@ def test_cancelling_a_screen_request_is_kept(client: Client, clinic) -> None:
 
     screen = Exercise.objects.filter(kind=Exercise.Kind.SCREEN).first()
     request = ScreenRequest.objects.create(patient=clinic.patient_a, screen=screen)
-    client.force_login(clinic.owner.user)
+    verified_login(client, clinic.owner.user)
     client.post(
         reverse("admin:patients_screenrequest_changelist"),
         {"action": "cancel", "_selected_action": [request.pk]},
