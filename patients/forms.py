@@ -30,6 +30,7 @@ from patients.models import (
 )
 from patients.safety import NONE_OF_THESE, STANDARD_TEXTS, URGENT_SIGN_KEYS
 from patients.services import patient_invite, therapist_invite
+from portal.widgets import PlainSelect
 
 DAY_CHOICES = [(str(number), name) for number, name in enumerate(WEEKDAYS)]
 
@@ -371,8 +372,11 @@ class PatientSettingsForm(forms.ModelForm):
             "quiet_hours_end": "",
         }
         widgets = {
-            name: forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-            for name in ("preferred_reminder_time", "quiet_hours_start", "quiet_hours_end")
+            "time_zone": PlainSelect,
+            **{
+                name: forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+                for name in ("preferred_reminder_time", "quiet_hours_start", "quiet_hours_end")
+            },
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -28,6 +28,7 @@ from patients.selectors import (
 )
 from patients.signals import patient_data_read
 from portal.admin_helpers import ReadableAutocompleteMixin
+from portal.widgets import PlainSelect
 
 SCOPED_CHOICES = {
     Clinic: clinics_visible_to,
@@ -58,6 +59,12 @@ class ClinicScoped(ClinicScopedInline, admin.ModelAdmin):
     is a 404, as if it did not exist."""
 
     clinic_lookup = "clinic"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "time_zone":  # 599 choices: written in one pass
+            kwargs.setdefault("widget", PlainSelect)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     # Its rows are patient data: every list, page and history of them that staff open is
     # announced (patients/signals.py), and the audit trail records who saw which patient's.
     reads_are_patient_data = False
