@@ -2,23 +2,35 @@
 
 Every email the portal sends (reminders, follow-ups, therapist alerts, weekly digests,
 invitations) is first a row (`Outgoing`). A periodic tick hands pending rows to workers; a worker
-claims each row with a conditional UPDATE (pending → sending), so a task delivered twice, two
-workers or two beats never send the same row twice. A row a crashed worker left in "sending" goes
-back to pending after a lease longer than any task may run. Transient mail errors put the row
-back with exponential backoff and jitter; after the last attempt it is marked failed and shows in
-the admin.
+claims each row with a conditional UPDATE (pending → sending) in the name of its Celery task, so a
+task delivered twice, two workers or two beats never send the same row twice.
+
+A claim is a lease: the worker renews it while it sends, and a claim not renewed for
+`DELIVERY_CLAIM_LEASE_SECONDS` was left by a worker that died; the next tick puts those rows back
+and hands them over at once. A task that Celery delivers again (its worker process was killed)
+takes back its own rows without waiting for the lease. Only the email on the wire when a worker
+died can go out twice.
+
+A transient mail error (a dropped connection, a 4xx reply) puts the row back with exponential
+backoff and jitter; a permanent refusal (a 5xx reply to the address or the message) fails the
+row at once with the mail server's words; a row that cannot be built (a template error, an
+address no mail system takes) is retried alone and fails after `MAX_ATTEMPTS`. Failed rows show
+in the admin with their reason.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import smtplib
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import models
 from django.db.models import F, Q
@@ -34,12 +46,24 @@ BACKOFF_BASE_SECONDS = 30
 # Well under Redis's visibility timeout (an hour): a retry never sits in Redis long enough to be
 # delivered a second time.
 BACKOFF_CAP_SECONDS = 600
-# Longer than the Celery hard time limit (5 min): a row still "sending" after this was left by
-# a worker that died.
-CLAIM_LEASE = timedelta(minutes=10)
-# A row handed to Redis and not sent after this is handed over again (the message was lost).
-REDISPATCH_AFTER = timedelta(minutes=15)
 DISPATCH_LIMIT = 20_000
+
+
+def claim_lease() -> timedelta:
+    """A claim not renewed for this long was left by a worker that died."""
+    return timedelta(seconds=settings.DELIVERY_CLAIM_LEASE_SECONDS)
+
+
+def renew_every() -> timedelta:
+    """How often a sending worker renews its claim: often enough that a lease never runs out
+    on a worker that is alive, seldom enough that renewing costs little."""
+    return min(timedelta(seconds=15), claim_lease() / 4)
+
+
+def redispatch_after() -> timedelta:
+    """A row handed to Redis and not started after this is handed over again (the message was
+    lost, say with a Redis that restarted without its data)."""
+    return timedelta(seconds=settings.DELIVERY_REDISPATCH_SECONDS)
 
 
 class Skip(Exception):
@@ -86,25 +110,75 @@ def backoff_seconds(attempt: int) -> float:
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (spreading retries, not secrets)
 
 
-def claim(model: type[Outgoing], ids: Iterable[int], now: datetime) -> str:
-    """Take the rows of `ids` that are still pending, in one conditional UPDATE; returns the
-    claim's token. Rows another worker took, or already sent, are left alone."""
-    token = uuid.uuid4().hex
-    model.objects.filter(pk__in=list(ids), delivery=Outgoing.Delivery.PENDING).filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def claim(model: type[Outgoing], ids: Iterable[int], now: datetime, token: str) -> None:
+    """Take, in one conditional UPDATE, the rows of `ids` that are pending and due, and the rows
+    this same task claimed before (Celery delivered it again after its worker process died).
+    Rows another task holds, or already sent, are left alone."""
+    model.objects.filter(pk__in=list(ids)).filter(
+        Q(delivery=Outgoing.Delivery.PENDING)
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        | Q(delivery=Outgoing.Delivery.SENDING, claimed_by=token)
     ).update(
         delivery=Outgoing.Delivery.SENDING,
         claimed_at=now,
         claimed_by=token,
         attempts=F("attempts") + 1,
     )
-    return token
 
 
 def _finish(model: type[Outgoing], pk: int, token: str, **fields: Any) -> None:
     model.objects.filter(pk=pk, delivery=Outgoing.Delivery.SENDING, claimed_by=token).update(
         **fields
     )
+
+
+def _held(model: type[Outgoing], token: str) -> models.QuerySet[Any]:
+    return model.objects.filter(delivery=Outgoing.Delivery.SENDING, claimed_by=token)
+
+
+def release(model: type[Outgoing], token: str) -> int:
+    """Put back what a claim still holds, for the next tick to hand over at once."""
+    return _held(model, token).update(delivery=Outgoing.Delivery.PENDING, enqueued_at=None)
+
+
+@dataclass
+class Failure:
+    """What went wrong with one row, and what to do about it."""
+
+    detail: str
+    permanent: bool = False  # the mail server said no for good: fail now
+    connection_broken: bool = False  # open a new mail connection for the next row
+
+
+def smtp_refusal(error: Exception) -> tuple[int, str] | None:
+    """The code and words of a mail server's refusal of this address or this message, if that
+    is what the error is (not of the connection, the login or the sender: those are the
+    portal's configuration or the server's health, and waiting may cure them)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, words = next(iter(error.recipients.values()))
+    elif isinstance(error, smtplib.SMTPDataError):
+        code, words = error.smtp_code, error.smtp_error
+    else:
+        return None
+    text = words.decode(errors="replace") if isinstance(words, bytes) else str(words)
+    return code, " ".join(text.split())
+
+
+def failure_of(error: Exception) -> Failure:
+    refusal = smtp_refusal(error)
+    if refusal is not None:
+        code, words = refusal
+        what = "address" if isinstance(error, smtplib.SMTPRecipientsRefused) else "message"
+        detail = f"The mail server refused the {what}: {code} {words}"
+        return Failure(detail[:300], permanent=500 <= code < 600, connection_broken=True)
+    detail = f"{type(error).__name__}: {error}"[:300]
+    # A socket or SMTP error says nothing about the row: the connection is what failed.
+    broken = isinstance(error, smtplib.SMTPException | OSError)
+    return Failure(detail, connection_broken=broken)
 
 
 @dataclass
@@ -120,6 +194,26 @@ Preparer = Callable[[Any, datetime, Any], Email]
 Preloader = Callable[[list[Any], datetime], Any]
 
 
+class _Claim:
+    """The rows a batch holds, renewed as the worker goes so that the tick never takes them
+    from a live worker; a renewal that finds rows gone (the worker hung past its lease and
+    another took them) drops them from the batch."""
+
+    def __init__(self, model: type[Outgoing], token: str, now: Callable[[], datetime]) -> None:
+        self.model, self.token, self.now = model, token, now
+        self.renewed_at = now()
+        self.open: set[int] = set()
+
+    def still_holds(self, pk: int) -> bool:
+        moment = self.now()
+        if moment - self.renewed_at >= renew_every():
+            renewed = _held(self.model, self.token).update(claimed_at=moment)
+            self.renewed_at = moment
+            if renewed < len(self.open):
+                self.open &= set(_held(self.model, self.token).values_list("pk", flat=True))
+        return pk in self.open
+
+
 def send_rows(
     model: type[Outgoing],
     ids: Iterable[int],
@@ -128,61 +222,56 @@ def send_rows(
     preload: Preloader | None = None,
     now: Callable[[], datetime] = timezone.now,
     related: tuple[str, ...] = (),
+    token: str = "",
 ) -> SendReport:
-    """Claim a batch, read what the emails need in a few queries, then send each over one mail
-    connection and mark it sent at once (a worker that dies loses at most the email on the
-    wire, which goes back to pending when its claim's lease runs out)."""
+    """Claim a batch in the name of `token` (the Celery task's id), read what the emails need in
+    a few queries, then send each over one mail connection and mark it at once. Whatever
+    happens to one row happens to it alone; rows this call cannot finish go back to pending."""
     ids = list(ids)
     report = SendReport()
-    token = claim(model, ids, now())
-    rows = list(
-        model.objects.filter(claimed_by=token, delivery=Outgoing.Delivery.SENDING)
-        .select_related(*related)
-        .order_by("pk")
-    )
-    claimed = {row.pk for row in rows}
-    report.not_claimed = [pk for pk in ids if pk not in claimed]
-    batch_context = preload(rows, now()) if preload else None
+    token = token or new_token()
+    claim(model, ids, now(), token)
+    holding = _Claim(model, token, now)
     connection = None
     try:
+        rows = list(_held(model, token).select_related(*related).order_by("pk"))
+        holding.open = {row.pk for row in rows}
+        report.not_claimed = [pk for pk in ids if pk not in holding.open]
+        batch_context = preload(rows, now()) if preload else None
         for row in rows:
-            moment = now()
+            if not holding.still_holds(row.pk):
+                report.not_claimed.append(row.pk)
+                continue
+            holding.open.discard(row.pk)
+            if row.attempts > MAX_ATTEMPTS:
+                # Claimed again and again by tasks that never finished: a row that stops its
+                # worker (say, by exhausting its memory) must not stop every worker in turn.
+                detail = f"Given up after {MAX_ATTEMPTS} attempts; the last one did not finish"
+                _finish(model, row.pk, token, delivery=Outgoing.Delivery.FAILED, last_error=detail)
+                report.failed.append(row.pk)
+                logger.error("%s %s failed for good: %s", model.__name__, row.pk, detail)
+                continue
             try:
-                email = prepare(row, moment, batch_context)
+                email = prepare(row, now(), batch_context)
+                if connection is None:
+                    connection = get_connection()
+                    connection.open()
+                email.message(connection).send()
             except Skip as reason:
                 _finish(
                     model, row.pk, token, delivery=Outgoing.Delivery.SKIPPED, last_error=str(reason)
                 )
                 report.skipped.append(row.pk)
                 continue
-            try:
-                if connection is None:
-                    connection = get_connection()
-                    connection.open()
-                email.message(connection).send()
-            except Exception as error:  # SMTP and socket errors are transient until proven not
-                connection = _drop(connection)
-                detail = f"{type(error).__name__}: {error}"[:300]
-                if row.attempts >= MAX_ATTEMPTS:
-                    _finish(
-                        model, row.pk, token, delivery=Outgoing.Delivery.FAILED, last_error=detail
-                    )
-                    report.failed.append(row.pk)
-                    logger.error("%s %s failed for good: %s", model.__name__, row.pk, detail)
+            except SoftTimeLimitExceeded:
+                raise  # the task ran too long: stop here and hand back the rest
+            except Exception as error:
+                failure = failure_of(error)
+                if failure.connection_broken:
+                    connection = _drop(connection)
                 else:
-                    delay = backoff_seconds(row.attempts)
-                    _finish(
-                        model,
-                        row.pk,
-                        token,
-                        delivery=Outgoing.Delivery.PENDING,
-                        next_attempt_at=now() + timedelta(seconds=delay),
-                        last_error=detail,
-                    )
-                    report.retry[row.pk] = delay
-                    logger.warning(
-                        "%s %s will be retried in %.0f s: %s", model.__name__, row.pk, delay, detail
-                    )
+                    logger.exception("%s %s could not be built or sent", model.__name__, row.pk)
+                _fail_or_retry(model, row, token, failure, now(), report)
                 continue
             _finish(
                 model, row.pk, token, delivery=Outgoing.Delivery.SENT, sent_at=now(), last_error=""
@@ -190,7 +279,39 @@ def send_rows(
             report.sent.append(row.pk)
     finally:
         _drop(connection)
+        try:
+            release(model, token)
+        except Exception:  # the database is gone too: the lease brings the rows back
+            logger.warning("%s claim %s not released; its lease will", model.__name__, token)
     return report
+
+
+def _fail_or_retry(
+    model: type[Outgoing],
+    row: Any,
+    token: str,
+    failure: Failure,
+    moment: datetime,
+    report: SendReport,
+) -> None:
+    if failure.permanent or row.attempts >= MAX_ATTEMPTS:
+        _finish(model, row.pk, token, delivery=Outgoing.Delivery.FAILED, last_error=failure.detail)
+        report.failed.append(row.pk)
+        logger.error("%s %s failed for good: %s", model.__name__, row.pk, failure.detail)
+        return
+    delay = backoff_seconds(row.attempts)
+    _finish(
+        model,
+        row.pk,
+        token,
+        delivery=Outgoing.Delivery.PENDING,
+        next_attempt_at=moment + timedelta(seconds=delay),
+        last_error=failure.detail,
+    )
+    report.retry[row.pk] = delay
+    logger.warning(
+        "%s %s will be retried in %.0f s: %s", model.__name__, row.pk, delay, failure.detail
+    )
 
 
 def _drop(connection: Any) -> None:
@@ -213,12 +334,12 @@ OUTGOING: dict[str, type[Outgoing]] = {
 
 
 def recover_stale_claims(now: datetime) -> int:
-    """Rows a dead worker left in "sending" go back to pending."""
+    """Rows a dead worker left in "sending" go back to pending, to be handed over at once."""
     recovered = 0
     for model in OUTGOING.values():
         recovered += model.objects.filter(
-            delivery=Outgoing.Delivery.SENDING, claimed_at__lt=now - CLAIM_LEASE
-        ).update(delivery=Outgoing.Delivery.PENDING)
+            delivery=Outgoing.Delivery.SENDING, claimed_at__lt=now - claim_lease()
+        ).update(delivery=Outgoing.Delivery.PENDING, enqueued_at=None)
     return recovered
 
 
@@ -227,7 +348,7 @@ def dispatchable(kind: str, now: datetime) -> list[int]:
     model = OUTGOING[kind]
     rows: models.QuerySet[Any] = model.objects.filter(delivery=Outgoing.Delivery.PENDING).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REDISPATCH_AFTER),
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - redispatch_after()),
     )
     if model is Reminder:
         rows = rows.filter(due_at__lte=now)

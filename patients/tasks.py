@@ -76,13 +76,16 @@ def tick() -> str:
     return f"{report.summary()}; {handed.summary()}"
 
 
-@shared_task(name="patients.send_outgoing", ignore_result=True)
-def send_outgoing(kind: str, ids: list[int]) -> None:
+@shared_task(bind=True, name="patients.send_outgoing", ignore_result=True)
+def send_outgoing(self, kind: str, ids: list[int]) -> None:
     if kind not in PREPARERS:
         logger.error("Unknown kind of email %r; ignored", kind)
         return
     prepare, preload, related = PREPARERS[kind]
-    report = send_rows(OUTGOING[kind], ids, prepare, preload=preload, related=related)
+    # The claim is made in the task's name: if Celery delivers this message again (the worker
+    # process running it was killed), the new run takes back the rows the dead one held.
+    token = (self.request.id or "").replace("-", "")[:32]
+    report = send_rows(OUTGOING[kind], ids, prepare, preload=preload, related=related, token=token)
     if report.retry:
         # The rows are pending again with their next attempt time; this message brings them
         # back then (and if it is lost, the tick does).

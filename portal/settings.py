@@ -269,6 +269,9 @@ try:
     globals().update(env.email_url_config(EMAIL_URL))  # EMAIL_BACKEND, EMAIL_HOST, …
 except Exception as exc:
     raise ConfigError("EMAIL_URL", f"not an email URL ({exc})") from None
+# A mail server that stops answering gives up a worker after this many seconds (per step), not
+# never: a claim's lease must outlast the slowest email.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1, maximum=60)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Clinic exercise portal <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address the portal's own links point at (emails are read outside any request).
@@ -313,11 +316,27 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Delivery: a worker renews its claim on a batch while it sends; a claim not renewed for the
+# lease was left by a worker that died, and the next tick (a minute) hands its rows over again,
+# so a dead worker's emails go out within lease + a minute. The lease must outlast the slowest
+# single email (several EMAIL_TIMEOUT steps: connect, greet, log in, send).
+DELIVERY_CLAIM_LEASE_SECONDS = env_int("DELIVERY_CLAIM_LEASE_SECONDS", 90, minimum=30)
+if DELIVERY_CLAIM_LEASE_SECONDS < 6 * EMAIL_TIMEOUT:
+    raise ConfigError(
+        "DELIVERY_CLAIM_LEASE_SECONDS",
+        f"must be at least six times EMAIL_TIMEOUT ({6 * EMAIL_TIMEOUT} s), or a slow mail "
+        "server could make a live worker's claim look abandoned; "
+        f"got {DELIVERY_CLAIM_LEASE_SECONDS}",
+    )
+# A batch handed to Redis and not started after this is handed over again (its message was lost);
+# a second message for rows already taken costs one query and sends nothing.
+DELIVERY_REDISPATCH_SECONDS = env_int("DELIVERY_REDISPATCH_SECONDS", 300, minimum=60)
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Keep a worker's database connection across tasks (Celery closes it after every task
-# otherwise, and a new PostgreSQL connection costs more than sending a reminder).
+# otherwise, and a new PostgreSQL connection costs more than sending a reminder); portal/celery.py
+# checks it around each task as Django does around each request.
 CELERY_DB_REUSE_MAX = 200
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

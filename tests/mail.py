@@ -21,15 +21,29 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        refusal = self.sink.refuse.get(address.lower())
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         number = self.sink.started + 1
         self.sink.started = number
+        message = email.message_from_bytes(envelope.content)
         if self.sink.hold_at == number:
+            if self.sink.accept_held:  # kept before the sender hears so
+                with self.sink.lock:
+                    self.sink.messages.append(message)
             self.sink.holding.set()
             while not self.sink.release.is_set():
                 await asyncio.sleep(0.02)
+            if self.sink.accept_held:
+                return "250 Message accepted for delivery"
             return "451 Requested action aborted: the test dropped this message"
-        message = email.message_from_bytes(envelope.content)
         with self.sink.lock:
             self.sink.messages.append(message)
         return "250 Message accepted for delivery"
@@ -37,9 +51,20 @@ class _Handler:
 
 class SmtpSink:
     """Collects every message a client sends; `hold_at=n` keeps the n-th message waiting (not
-    accepted) until `release` is set, to stop a worker in the middle of sending."""
+    accepted) until `release` is set, to stop a worker in the middle of sending (then refused
+    with a 451, or kept with `accept_held`, as a server that took the message while the sender
+    died before hearing so would keep it); `refuse` maps
+    an address to the reply its RCPT TO gets (say "550 5.1.1 <…>: Recipient address rejected:
+    User unknown", as a mail server answers for a mailbox that does not exist)."""
 
-    def __init__(self, hold_at: int | None = None) -> None:
+    def __init__(
+        self,
+        hold_at: int | None = None,
+        refuse: dict[str, str] | None = None,
+        accept_held: bool = False,
+    ) -> None:
+        self.accept_held = accept_held
+        self.refuse = {address.lower(): reply for address, reply in (refuse or {}).items()}
         self.port = free_port()
         self.messages: list[Message] = []
         self.lock = threading.Lock()

@@ -203,6 +203,7 @@ class ReminderAdmin(ClinicScoped):
         "delivery",
         "sent_at",
         "attempts",
+        "reason",
     ]
     list_select_related = ["patient__user"]
     list_filter = ["delivery", "kind", "local_date"]
@@ -235,6 +236,11 @@ class ReminderAdmin(ClinicScoped):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    @admin.display(description="why not sent", ordering="last_error")
+    def reason(self, reminder: Reminder) -> str:
+        """The mail server's words for a failed email, or why it was not needed."""
+        return reminder.last_error if reminder.delivery != Reminder.Delivery.SENT else ""
 
     @admin.action(description="Send the selected reminders again now", permissions=["change"])
     def retry_now(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:

@@ -71,6 +71,13 @@ def test_good_configuration_passes_the_checks() -> None:
         ("SESSION_COOKIE_AGE", {"SESSION_COOKIE_AGE": "a fortnight"}, "whole number"),
         ("LOG_LEVEL", {"LOG_LEVEL": "LOUD"}, "expected DEBUG"),
         ("SESSION_IDLE_MINUTES_STAFF", {"SESSION_IDLE_MINUTES_STAFF": "0"}, "between 1"),
+        ("EMAIL_TIMEOUT", {"EMAIL_TIMEOUT": "0"}, "between 1 and 60"),
+        (
+            "DELIVERY_CLAIM_LEASE_SECONDS",
+            {"DELIVERY_CLAIM_LEASE_SECONDS": "45", "EMAIL_TIMEOUT": "30"},
+            "at least six times EMAIL_TIMEOUT (180 s)",
+        ),
+        ("DELIVERY_REDISPATCH_SECONDS", {"DELIVERY_REDISPATCH_SECONDS": "5"}, "between 60"),
         (
             "SESSION_IDLE_MINUTES_PATIENT",
             {"SESSION_IDLE_MINUTES_PATIENT": "a week"},
