@@ -15,6 +15,7 @@ import socket
 import sys
 from pathlib import Path
 
+from portal.checks import refuse_to_serve_on_errors
 from portal.config import exit_on_bad_configuration, fail
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -111,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with exit_on_bad_configuration():
             lines = prepare(demo=not args.no_demo)
+        # What would fail every page (DEBUG off without collectstatic) stops the run here, in
+        # one line, rather than in a traceback from the web process once everything started.
+        refuse_to_serve_on_errors()
 
         from honcho.manager import Manager
 
