@@ -1,5 +1,5 @@
 """What would fail every request is said once, in one line, before the portal serves anything:
-static files never collected with DEBUG off."""
+a database that does not answer, and static files never collected with DEBUG off."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from portal.redis_server import free_port
-from tests.portal.test_configuration import GOOD, manage
+from tests.portal.test_configuration import GOOD, assert_one_clear_line, manage
 from tests.processes import BASE_DIR
 
 UNREACHABLE = "postgres://postgres:hunter2@127.0.0.1:1/portal"
@@ -23,6 +23,28 @@ def the_one_line(output: str, words: str) -> str:
     lines = [line for line in output.splitlines() if words in line]
     assert len(lines) == 1, output
     return lines[0]
+
+
+@pytest.mark.parametrize(
+    "command", [["check"], ["check", "--deploy"], ["check", "--tag", "database"]]
+)
+def test_check_names_an_unreachable_database_in_one_line(command: list[str]) -> None:
+    result = manage(*command, DATABASE_URL=UNREACHABLE)
+    assert result.returncode == 1, result.stderr
+    line = the_one_line(result.stderr, "cannot reach the database")
+    assert line.startswith(
+        "?: (portal.E002) DATABASE_URL: cannot reach the database "
+        "'postgres://postgres:***@127.0.0.1:1/portal': "
+    ), line
+    assert 'connection to server at "127.0.0.1", port 1 failed' in line
+    assert "hunter2" not in result.stdout + result.stderr
+
+
+def test_a_command_that_names_the_database_stops_with_the_configuration_line() -> None:
+    line = assert_one_clear_line(
+        manage("check", "--database", "default", DATABASE_URL=UNREACHABLE), "DATABASE_URL"
+    )
+    assert "cannot reach the database 'postgres://postgres:***@127.0.0.1:1/portal'" in line
 
 
 @pytest.fixture
