@@ -321,6 +321,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# What a task prints (the console email backend, EMAIL_URL=consolemail://, prints every email) is
+# logged at INFO: Celery's default, WARNING, would make every email look like a problem.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 # Keep a worker's database connection across tasks (Celery closes it after every task
 # otherwise, and a new PostgreSQL connection costs more than sending a reminder).
 CELERY_DB_REUSE_MAX = 200
