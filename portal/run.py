@@ -1,8 +1,8 @@
 """`make run`: the whole portal on one machine, under one supervisor.
 
 Migrates, loads what the apps ship, makes the demo clinic, then runs the web server, a Celery
-worker and Celery beat (and a Redis of its own when the machine has none) until Ctrl-C, which
-stops every process.
+worker and Celery beat (and, unless REDIS_URL names one, a Redis of the run's own) until Ctrl-C,
+which stops every process.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         redis_url, embedded = resolve_redis(dict(os.environ))
     except RuntimeError as exc:
-        fail(f"REDIS_URL: not set, nothing answers on 127.0.0.1:6379, and {exc}")
+        fail(f"REDIS_URL: not set, and {exc}")
         raise  # unreachable: fail() exits
     os.environ["REDIS_URL"] = redis_url
     try:
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         from honcho.manager import Manager
 
         site = os.environ["SITE_URL"]
-        redis_note = "embedded, started for this run" if embedded else "already running"
+        redis_note = "embedded, started for this run" if embedded else "from REDIS_URL"
         print(
             "\n".join(
                 [
