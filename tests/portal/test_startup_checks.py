@@ -84,12 +84,16 @@ def test_debug_on_needs_no_collectstatic(empty_static_root: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def start_and_expect_a_refusal(command: list[str], **overrides: str) -> tuple[int, str, str]:
+def start_and_expect_a_refusal(command: list[str], **overrides: str | None) -> tuple[int, str, str]:
     """Runs a server command that should stop by itself; if it serves instead, stops it and
     every process it started."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(GOOD)
-    env.update(overrides)
+    for name, value in overrides.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     process = subprocess.Popen(
         command, cwd=BASE_DIR, env=env, text=True, start_new_session=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -128,6 +132,7 @@ def test_make_run_refuses_to_start_without_collected_static_files(
         [sys.executable, "-m", "portal.run", "--port", str(free_port()), "--no-demo"],
         STATIC_ROOT=str(empty_static_root),
         DATABASE_URL=f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+        REDIS_URL=None,  # were it to start anyway, on a Redis of its own
     )
     assert status == 2, stderr
     line = the_one_line(stderr, "collectstatic")
