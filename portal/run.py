@@ -1,8 +1,8 @@
 """`make run`: the whole portal on one machine, under one supervisor.
 
 Migrates, loads what the apps ship, makes the demo clinic, then runs the web server, a Celery
-worker and Celery beat (and a Redis of its own when the machine has none) until Ctrl-C, which
-stops every process.
+worker and Celery beat (and, unless REDIS_URL names one, a Redis of the run's own) until Ctrl-C,
+which stops every process.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import socket
 import sys
 from pathlib import Path
 
+from portal.checks import refuse_to_serve_on_errors
 from portal.config import exit_on_bad_configuration, fail
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -105,17 +106,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         redis_url, embedded = resolve_redis(dict(os.environ))
     except RuntimeError as exc:
-        fail(f"REDIS_URL: not set, nothing answers on 127.0.0.1:6379, and {exc}")
+        fail(f"REDIS_URL: not set, and {exc}")
         raise  # unreachable: fail() exits
     os.environ["REDIS_URL"] = redis_url
     try:
         with exit_on_bad_configuration():
             lines = prepare(demo=not args.no_demo)
+        # What would fail every page (DEBUG off without collectstatic) stops the run here, in
+        # one line, rather than in a traceback from the web process once everything started.
+        refuse_to_serve_on_errors()
 
         from honcho.manager import Manager
 
         site = os.environ["SITE_URL"]
-        redis_note = "embedded, started for this run" if embedded else "already running"
+        redis_note = "embedded, started for this run" if embedded else "from REDIS_URL"
         print(
             "\n".join(
                 [

@@ -244,7 +244,8 @@ USE_TZ = True
 
 # Static files: the portal serves its own Bootstrap and htmx; a clinic page calls no third party.
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `manage.py collectstatic` writes the files the web serves with DEBUG off.
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -256,7 +257,11 @@ STORAGES = {
         )
     },
 }
-# Without a collectstatic run (tests, `make run`) whitenoise finds files where they are.
+# With DEBUG on (`make run`) files are served from static/ as they are. With DEBUG off each page
+# names its files by their hashed names, which only the manifest `manage.py collectstatic`
+# writes knows: without it every page fails, so the startup check portal.E001 (portal/checks.py)
+# stops `manage.py check`, runserver, `make run` and gunicorn first. The finders still serve a
+# file from static/ that collectstatic has not copied yet.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
 
@@ -334,6 +339,9 @@ DELIVERY_REDISPATCH_SECONDS = env_int("DELIVERY_REDISPATCH_SECONDS", 300, minimu
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# What a task prints (the console email backend, EMAIL_URL=consolemail://, prints every email) is
+# logged at INFO: Celery's default, WARNING, would make every email look like a problem.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 # Keep a worker's database connection across tasks (Celery closes it after every task
 # otherwise, and a new PostgreSQL connection costs more than sending a reminder); portal/celery.py
 # checks it around each task as Django does around each request.

@@ -105,6 +105,8 @@ def test_make_run_serves_site_admin_and_worker_and_stops_on_ctrl_c(tmp_path: Pat
         assert css_status == 200
         assert f"Site:  {site}/" in output
         assert f"Admin: {site}/admin/" in output
+        # An explicit REDIS_URL is used as it is (the worker answered through it above).
+        assert f"Redis: {own_redis_database(settings.REDIS_URL)} (from REDIS_URL)" in output
         assert "therapist@demo.clinic" in output and "alex@demo.clinic" in output
         library = "Library imported" if attempt == 1 else "Library already up to date"
         assert library in output
