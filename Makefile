@@ -11,7 +11,10 @@ help:
 	@echo "make test           every test (PostgreSQL and Redis when reachable, else SQLite and an embedded Redis)"
 	@echo "make test-embedded  every test on SQLite and an embedded Redis, whatever runs here"
 	@echo "make lint           ruff check and format check, migrations check"
+	@echo "make format         ruff format and ruff's automatic fixes"
 	@echo "make bench          the reminder scheduler and senders at 10,000 and 100,000 prescriptions (PostgreSQL)"
+	@echo "make clean          remove .venv, .run, caches, collected static files and test artifacts"
+	@echo "make help           this list"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The portal needs Python 3.11 or newer; set PYTHON=python3.11 (or newer).")'
