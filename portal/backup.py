@@ -206,7 +206,8 @@ def restore(*, file: Path, database: dict[str, Any]) -> str:
 
 def not_empty(where: str, tables: int) -> str:
     return (
-        f"the database {where} is not empty ({tables} tables): a backup is restored only into a "
+        f"the database {where} is not empty ({tables} table{'s' if tables != 1 else ''}): a "
+        "backup is restored only into a "
         "new, empty database"
     )
 

@@ -152,7 +152,7 @@ def test_restore_refuses_a_database_that_is_not_empty(
     file = sqlite_backup(tmp_path / "nightly.dump")
     in_use = sqlite_backup(tmp_path / "portal.sqlite3")
     assert refusal(["restore", str(file), "--into", f"sqlite:///{in_use}"], capsys) == (
-        f"Cannot restore: the database {in_use} is not empty (1 tables): a backup is restored "
+        f"Cannot restore: the database {in_use} is not empty (1 table): a backup is restored "
         "only into a new, empty database"
     )
 
