@@ -14,6 +14,8 @@ import textwrap
 from datetime import datetime, timedelta
 from importlib.util import find_spec
 from itertools import takewhile
+from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from django.core.management import (
@@ -61,6 +63,183 @@ def test_make_help_lists_every_phony_target() -> None:
         match.group(1) for match in re.finditer(r"^make ([\w-]+)", result.stdout, re.MULTILINE)
     }
     assert [target for target in targets if target not in listed] == [], result.stdout
+
+
+# Every link and repository path in the README and docs/ resolves in a fresh clone -------------
+#
+# CI runs on a clean clone, so what counts is what git holds: the documents are read from a clone
+# of the committed state, and what they point at must be in that clone. The rule:
+# - a Markdown link `[text](target)` without a scheme (http:, mailto:…) is a file or folder,
+#   relative to its document (or to the repository's root when it starts with "/", as on GitHub);
+#   it must lie inside the repository and exist there, and its `#fragment` must be a heading of
+#   the Markdown file it names (GitHub's slugs);
+# - a backticked span that is a bare path (letters, digits, ".", "-", "_" and "/", no spaces) is
+#   a repository path, written from the root, when it starts with "./" or "../", ends with "/",
+#   ends with a file extension, or starts with a top-level name of the repository: it too must lie
+#   inside and exist, unless git ignores it (a file the portal makes as it runs: `.run/…`,
+#   `test-artifacts/`). Spans starting with "/" are the site's addresses (`/healthz`) or a
+#   server's paths, and spans with "://" are URLs: neither is a repository path.
+
+LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?([^>\s]+)>?", re.MULTILINE)
+SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def github_slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: its text (a link's text, no Markdown), lowercased,
+    punctuation dropped, each space a hyphen."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading).strip().lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def heading_anchors(markdown: str) -> set[str]:
+    anchors: set[str] = set()
+    seen: dict[str, int] = {}
+    for heading in re.findall(
+        r"^#{1,6}[ \t]+(.+?)[ \t#]*$", FENCED.sub("", markdown), re.MULTILINE
+    ):
+        slug = github_slug(heading)
+        anchors.add(f"{slug}-{seen[slug]}" if slug in seen else slug)
+        seen[slug] = seen.get(slug, 0) + 1
+    return anchors
+
+
+def looks_like_a_repository_path(span: str, top_level: set[str]) -> bool:
+    if "/" not in span or span.startswith("/") or not re.fullmatch(r"[\w.\-/]+", span):
+        return False
+    return (
+        span.startswith(("./", "../"))
+        or span.endswith("/")
+        or re.search(r"\.\w+$", span.rsplit("/", 1)[-1]) is not None
+        or span.split("/")[0] in top_level
+    )
+
+
+def broken_references(repository: Path, document: Path) -> list[str]:
+    """What `document` (inside `repository`) points at that the repository does not hold."""
+    root = repository.resolve()
+    name = document.relative_to(repository).as_posix()
+    prose = FENCED.sub("", document.read_text(encoding="utf-8"))
+    spans = re.findall(r"`([^`\n]+)`", prose)
+    without_code = re.sub(r"`[^`\n]+`", "", prose)
+    problems = []
+
+    def inside(path: Path) -> Path | None:
+        resolved = path.resolve()
+        return resolved if resolved.is_relative_to(root) else None
+
+    for target in LINK.findall(without_code) + REFERENCE.findall(without_code):
+        if SCHEME.match(target):
+            continue
+        path, _, fragment = unquote(target).partition("#")
+        if not path:
+            found: Path | None = document.resolve()
+        else:
+            found = inside(
+                repository / path.lstrip("/") if path.startswith("/") else document.parent / path
+            )
+        if found is None:
+            problems.append(f"{name}: ({target}) points outside the repository")
+        elif not found.exists():
+            problems.append(f"{name}: ({target}) is not in the repository")
+        elif (
+            fragment
+            and found.suffix == ".md"
+            and fragment not in heading_anchors(found.read_text(encoding="utf-8"))
+        ):
+            problems.append(f"{name}: ({target}) names no heading of {found.name}")
+
+    top_level = {entry.name for entry in repository.iterdir()} - {".git"}
+    paths = {
+        span: inside(repository / span)
+        for span in spans
+        if looks_like_a_repository_path(span, top_level)
+    }
+    problems += [
+        f"{name}: `{span}` points outside the repository"
+        for span, found in paths.items()
+        if found is None
+    ]
+    candidates = [
+        span
+        for span, found in paths.items()
+        if found is not None and not (found.is_dir() if span.endswith("/") else found.exists())
+    ]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--stdin"],
+        cwd=repository,
+        input="\n".join(candidates),
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.splitlines()
+    problems += [
+        f"{name}: `{span}` is not in the repository" for span in candidates if span not in ignored
+    ]
+    return problems
+
+
+def git(*args: str, cwd: Path) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    """A fresh clone of the repository, at the commit checked out here: only what is committed."""
+    head = git("rev-parse", "HEAD", cwd=BASE_DIR)
+    git("clone", "--quiet", "--no-checkout", str(BASE_DIR), str(tmp_path / "clone"), cwd=tmp_path)
+    git("checkout", "--quiet", "--detach", head, cwd=tmp_path / "clone")
+    return tmp_path / "clone"
+
+
+def test_every_link_and_path_in_the_readme_and_docs_resolves_in_a_fresh_clone(clone: Path) -> None:
+    documents = [clone / "README.md", *sorted((clone / "docs").glob("*.md"))]
+    assert {"README.md", "product.md", "library-format.md", "operations.md"} <= {
+        document.name for document in documents
+    }
+    problems = [problem for document in documents for problem in broken_references(clone, document)]
+    assert problems == []
+
+
+def test_the_readme_links_to_every_document_in_docs(clone: Path) -> None:
+    readme = (clone / "README.md").read_text(encoding="utf-8")
+    linked = {target.partition("#")[0] for target in LINK.findall(readme)}
+    assert {f"docs/{doc.name}" for doc in (clone / "docs").glob("*.md")} <= linked
+
+
+def test_the_link_rule_catches_what_a_clone_would_not_have(clone: Path) -> None:
+    (clone / "docs" / "draft.md").write_text(
+        """# Draft
+
+The brief is in `../shared/PRODUCT.md` ([the brief](../shared/PRODUCT.md),
+[outside](../../shared/PRODUCT.md), [also](/work/shared/PRODUCT.md)); see
+`docs/no-such-file.md`, `exercises/no-such-folder/`, [operations](operations.md#no-such-heading)
+and [draft](#draft-1).
+
+Fine: `exercises/library/sources/`, `portal/settings.py`, `.ci/run`, `test-artifacts/`,
+`true/false`, `/healthz?worker=1`, `redis://127.0.0.1:6379/0`, `templates/<app>/…`,
+[monitoring](operations.md#monitoring), [the README](../README.md#the-two-commands),
+[this](#draft), [PyPI](https://pypi.org/project/honcho/).
+
+```sh
+cat ../shared/PRODUCT.md   # code is not checked
+```
+""",
+        encoding="utf-8",
+    )
+    assert broken_references(clone, clone / "docs" / "draft.md") == [
+        "docs/draft.md: (../shared/PRODUCT.md) is not in the repository",
+        "docs/draft.md: (../../shared/PRODUCT.md) points outside the repository",
+        "docs/draft.md: (/work/shared/PRODUCT.md) is not in the repository",
+        "docs/draft.md: (operations.md#no-such-heading) names no heading of operations.md",
+        "docs/draft.md: (#draft-1) names no heading of draft.md",
+        "docs/draft.md: `../shared/PRODUCT.md` points outside the repository",
+        "docs/draft.md: `docs/no-such-file.md` is not in the repository",
+        "docs/draft.md: `exercises/no-such-folder/` is not in the repository",
+    ]
 
 
 # The README's examples of output are the portal's own output ---------------------------------
