@@ -1,6 +1,6 @@
-"""What a newcomer or an operator reads is true: `make help` lists every target, the README's
-examples of output are what the portal prints, and what docs/operations.md says to run or open
-does what it says."""
+"""What a newcomer or an operator reads is true: `make help` lists every target, every link and
+path in the README and docs/ is in a fresh clone, the README's examples of output are what the
+portal prints, and what docs/operations.md says to run or open does what it says."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import re
 import shlex
 import subprocess
 import sys
-import textwrap
 from datetime import datetime, timedelta
 from importlib.util import find_spec
 from itertools import takewhile
@@ -31,6 +30,7 @@ from django.utils import timezone
 
 from patients.models import Alert, Invitation, Outgoing, Reminder, WeeklyDigest
 from tests.factories import ClinicFactory, PrescriptionFactory, UserFactory
+from tests.markdown import FENCED, README, example_pattern, fenced_blocks, readme_section
 from tests.processes import BASE_DIR
 from tests.two_factor import verified_login
 
@@ -243,29 +243,6 @@ cat ../shared/PRODUCT.md   # code is not checked
 
 
 # The README's examples of output are the portal's own output ---------------------------------
-
-README = BASE_DIR / "README.md"
-
-
-# A fenced block, also one indented in a list item.
-FENCED = re.compile(r"^[ \t]*```(\w*)\n(.*?)^[ \t]*```$", re.MULTILINE | re.DOTALL)
-
-
-def fenced_blocks(markdown: str) -> list[tuple[str, str]]:
-    """Each fenced block of a Markdown text: its info string ("sh", "json", "") and its text."""
-    return [(info, textwrap.dedent(body).rstrip("\n")) for info, body in FENCED.findall(markdown)]
-
-
-def readme_section(title: str) -> str:
-    text = README.read_text(encoding="utf-8")
-    start = text.index(f"\n## {title}\n")
-    end = text.find("\n## ", start + 1)
-    return text[start : end if end != -1 else None]
-
-
-def example_pattern(example: str) -> re.Pattern[str]:
-    """An example line as a pattern: its "…" stands for text that differs from run to run."""
-    return re.compile(".*".join(re.escape(part) for part in example.split("…")))
 
 
 @pytest.mark.django_db
