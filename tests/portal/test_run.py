@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 
 from portal.redis_server import free_port
+from tests.markdown import example_pattern, fenced_blocks, readme_section
 from tests.processes import ARTIFACTS, BASE_DIR
 
 
@@ -82,6 +83,28 @@ def stop_with_ctrl_c(process: subprocess.Popen[bytes], log: Path) -> None:
     assert survivors == "", f"processes left behind after Ctrl-C:\n{survivors}"
 
 
+def assert_readme_banner_is_printed(output: str, *, site: str, redis_url: str) -> None:
+    """The README's `make run` banner is what the first run prints, line for line (with this
+    run's addresses; its "…" stand for the library's other counts)."""
+    [banner] = [
+        body
+        for info, body in fenced_blocks(readme_section("The two commands"))
+        if not info and "is starting" in body
+    ]
+    expected = [
+        example_pattern(
+            line.replace("http://127.0.0.1:8000", site).replace(
+                "redis://127.0.0.1:6379/0", redis_url
+            )
+        )
+        for line in banner.splitlines()
+    ]
+    printed = output.splitlines()
+    start = printed.index(banner.splitlines()[0])
+    for pattern, line in zip(expected, printed[start : start + len(expected)], strict=True):
+        assert pattern.fullmatch(line), (pattern.pattern, line)
+
+
 @pytest.mark.slow
 def test_make_run_serves_site_admin_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     database = tmp_path / "portal.sqlite3"
@@ -100,6 +123,10 @@ def test_make_run_serves_site_admin_and_worker_and_stops_on_ctrl_c(tmp_path: Pat
         finally:
             stop_with_ctrl_c(process, log)
         output = log.read_text()
+        if attempt == 1:
+            assert_readme_banner_is_printed(
+                output, site=site, redis_url=own_redis_database(settings.REDIS_URL)
+            )
         assert home_status == 200 and "Log in" in home
         assert admin_status == 200 and "Clinic exercise portal" in admin
         assert css_status == 200
