@@ -1,6 +1,7 @@
 """Startup checks: what would otherwise fail on every request, said once and in one line before
-the portal serves anything — by `manage.py check` (and `check --deploy`), runserver, `make run`
-and gunicorn (portal/gunicorn.py), since Django's WSGI handler runs no checks by itself.
+the portal serves anything — by `manage.py check --deploy`, `make run` and gunicorn
+(portal/gunicorn.py), since Django's WSGI handler runs no checks by itself; the database's also by
+a plain `manage.py check`, runserver and every command.
 
 Each message names the variable first, like a configuration error, and carries no hint, so an
 operator reads the cause and the cure on one line. Each check has a tag of its own so it can be
@@ -22,11 +23,13 @@ from portal.config import exit_on_bad_configuration, redact_url
 STATIC_MANIFEST = "static_manifest"
 
 
-@register(STATIC_MANIFEST)
+@register(STATIC_MANIFEST, deploy=True)
 def static_files_are_collected(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     # With DEBUG off every page names its CSS and scripts by their hashed names, which only
     # collectstatic's manifest knows: without it every page answers 500. (Not tagged
     # "staticfiles": collectstatic runs those checks, and would refuse to write the manifest.)
+    # A deployment check: what starts the web runs it (gunicorn, `make run`, `check --deploy`),
+    # while a worker, beat or `migrate`, which serve no page, start without static files.
     from django.contrib.staticfiles.storage import ManifestFilesMixin
     from django.core.files.storage import storages
 
@@ -87,7 +90,7 @@ def refuse_to_serve_on_errors() -> None:
         django.setup()
         errors = [
             message
-            for message in run_checks(databases=[])
+            for message in run_checks(databases=[], include_deployment_checks=True)
             if message.is_serious() and not message.is_silenced()
         ]
     for message in errors:

@@ -279,7 +279,11 @@ def test_readme_health_check_example_is_what_healthz_answers(client: Client) -> 
 
 
 def test_readme_configuration_errors_are_what_manage_py_prints() -> None:
-    [example] = [body for info, body in fenced_blocks(readme_section("Configuration")) if not info]
+    [example] = [
+        body
+        for info, body in fenced_blocks(readme_section("Configuration"))
+        if not info and body.startswith("Configuration error: ")
+    ]
     # How to bring about each example line, by the variable it names.
     bring_about = {
         "SECRET_KEY": lambda line: {"SECRET_KEY": None},
@@ -324,6 +328,13 @@ def code_lines(markdown: str) -> list[str]:
     """Every line of code in a Markdown text: fenced blocks' lines and inline code spans."""
     fenced = [line for _, body in fenced_blocks(markdown) for line in body.splitlines()]
     prose = FENCED.sub("", markdown)
+    # A command quoted inside printed output (an error message saying what to run) is a code
+    # span of its own.
+    fenced = [
+        part
+        for line in fenced
+        for part in (re.findall(r"`([^`\n]+)`", line) if "`" in line else [line])
+    ]
     return fenced + re.findall(r"`([^`\n]+)`", prose)
 
 

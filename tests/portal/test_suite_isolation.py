@@ -12,6 +12,7 @@ import psycopg
 import pytest
 import redis
 
+from tests.processes import BASE_DIR
 from tests.services import (
     LOCAL_REDIS,
     REDIS_MARK,
@@ -19,7 +20,6 @@ from tests.services import (
     postgres_answers,
     redis_answers,
 )
-from tests.processes import BASE_DIR
 
 # What conftest.py does when a run starts (pytest_configure) and ends (pytest_unconfigure).
 CHOOSE = """
@@ -116,9 +116,7 @@ def test_what_a_killed_run_left_is_removed_by_the_next() -> None:
         assert client.get(REDIS_MARK) is None and client.llen("celery") == 0
         client.close()
     finally:
-        with psycopg.connect(
-            "host=127.0.0.1 user=postgres dbname=postgres", autocommit=True
-        ) as db:
+        with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as db:
             db.execute(f'DROP DATABASE IF EXISTS "{leftover}"')
         redis.Redis.from_url(f"{LOCAL_REDIS}/{held}").delete(REDIS_MARK, "celery")
 
