@@ -12,7 +12,7 @@ help:
 	@echo "make test-embedded  every test on SQLite and an embedded Redis, whatever runs here"
 	@echo "make lint           ruff check and format check, migrations check"
 	@echo "make format         ruff format and ruff's automatic fixes"
-	@echo "make bench          the reminder scheduler and senders at 10,000 and 100,000 prescriptions (PostgreSQL)"
+	@echo "make bench          the figures beside their references, in one table (PostgreSQL; test-artifacts/bench.json)"
 	@echo "make backup         back up the database (DATABASE_URL) to a new file: FILE=backups/portal.dump"
 	@echo "make restore        restore a backup into an empty database: FILE=backups/portal.dump INTO=postgres://…"
 	@echo "make clean          remove .venv, .run, caches, collected static files and test artifacts"
@@ -37,7 +37,7 @@ test-embedded: $(STAMP)
 	PORTAL_TEST_SERVICES=embedded $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python -m tests.benchmarks.reminders
+	$(BIN)/python -m tests.benchmarks
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .
