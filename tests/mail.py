@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import logging
 import smtplib
 import threading
 import time
@@ -15,6 +16,10 @@ from aiosmtpd.controller import Controller
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
 from portal.redis_server import free_port
+
+# aiosmtpd narrates every connection at INFO from its own thread, even after the test that
+# started it has ended (a killed worker's socket closes late): only its warnings matter here.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class _Handler:
