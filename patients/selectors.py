@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -319,6 +319,9 @@ def today_card(
     patient: Patient, item: PrescribedExercise, now: datetime | None = None
 ) -> TodayCard:
     today = patient.local_today(now or timezone.now())
+    # The card shows the exercise's sentences and disagreements: fetched in four queries,
+    # not one (or more) per sentence, quote and document.
+    prefetch_related_objects([item], *content_prefetches("exercise__"))
     return TodayCard(
         item=item,
         prescription=item.prescription,
