@@ -93,6 +93,17 @@ def prescriptions_with_exercises(queryset: QuerySet[Prescription]) -> QuerySet[P
     )
 
 
+def prescriptions_with_doses(queryset: QuerySet[Prescription]) -> QuerySet[Prescription]:
+    """Prescriptions with each exercise's name and dose only (the admin's patient page lists
+    them), without the sentences and quotes a patient's page shows."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "exercises",
+            queryset=PrescribedExercise.objects.select_related("exercise").order_by("order", "id"),
+        )
+    )
+
+
 # Adherence, pain and the next reminder ------------------------------------------------------
 
 

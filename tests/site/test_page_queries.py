@@ -28,7 +28,7 @@ MOST_QUERIES = {
     "safety check": 5,
     "history": 8,
     "settings": 6,
-    "admin patient page": 22,
+    "admin patient page": 18,
 }
 
 
