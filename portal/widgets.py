@@ -106,6 +106,7 @@ class TimeZoneSelect(forms.Select):
     fills in the browser's own zone; otherwise it offers it beside the saved one."""
 
     class Media:
+        css = {"all": ("portal/zone-picker.css",)}
         js = ("portal/zone-picker.js",)
 
     def __init__(self, attrs: dict[str, Any] | None = None, choices: Any = ()) -> None:
