@@ -30,7 +30,7 @@ from patients.models import (
 )
 from patients.safety import NONE_OF_THESE, STANDARD_TEXTS, URGENT_SIGN_KEYS
 from patients.services import patient_invite, therapist_invite
-from portal.widgets import PlainSelect
+from portal.widgets import TimeZoneSelect
 
 DAY_CHOICES = [(str(number), name) for number, name in enumerate(WEEKDAYS)]
 
@@ -372,7 +372,7 @@ class PatientSettingsForm(forms.ModelForm):
             "quiet_hours_end": "",
         }
         widgets = {
-            "time_zone": PlainSelect,
+            "time_zone": TimeZoneSelect,
             **{
                 name: forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
                 for name in ("preferred_reminder_time", "quiet_hours_start", "quiet_hours_end")
@@ -383,6 +383,7 @@ class PatientSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.include_media = False  # the page loads the time-zone script at its end
         self.helper.layout = Layout(
             "reminders_enabled",
             "preferred_reminder_time",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -90,6 +90,17 @@ def prescribed_exercises_with_content() -> QuerySet[PrescribedExercise]:
 def prescriptions_with_exercises(queryset: QuerySet[Prescription]) -> QuerySet[Prescription]:
     return queryset.prefetch_related(
         Prefetch("exercises", queryset=prescribed_exercises_with_content())
+    )
+
+
+def prescriptions_with_doses(queryset: QuerySet[Prescription]) -> QuerySet[Prescription]:
+    """Prescriptions with each exercise's name and dose only (the admin's patient page lists
+    them), without the sentences and quotes a patient's page shows."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "exercises",
+            queryset=PrescribedExercise.objects.select_related("exercise").order_by("order", "id"),
+        )
     )
 
 
@@ -260,7 +271,8 @@ def patient_for_user(user: User) -> Patient | None:
     if not user.is_authenticated:
         return None
     try:
-        return Patient.objects.select_related("user").get(user=user)
+        # The clinic too: most patient pages show its phone and hours (one query fewer).
+        return Patient.objects.select_related("user", "clinic").get(user=user)
     except Patient.DoesNotExist:
         return None
 
@@ -319,6 +331,9 @@ def today_card(
     patient: Patient, item: PrescribedExercise, now: datetime | None = None
 ) -> TodayCard:
     today = patient.local_today(now or timezone.now())
+    # The card shows the exercise's sentences and disagreements: fetched in four queries,
+    # not one (or more) per sentence, quote and document.
+    prefetch_related_objects([item], *content_prefetches("exercise__"))
     return TodayCard(
         item=item,
         prescription=item.prescription,

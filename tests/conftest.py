@@ -133,8 +133,11 @@ def browser_page_factory(browser):
         if "Content Security Policy" in message.text:
             refused.append(f"{page.url}: {message.text}")
 
-    def new_page(width: int = 1280, height: int = 900):
-        context = browser.new_context(viewport={"width": width, "height": height})
+    def new_page(width: int = 1280, height: int = 900, **context_options):
+        # context_options: Playwright's, e.g. timezone_id="America/New_York" for the browser's zone
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, **context_options
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

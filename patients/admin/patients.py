@@ -36,7 +36,7 @@ from patients.models import (
 from patients.selectors import (
     patient_history,
     patient_overviews,
-    prescriptions_with_exercises,
+    prescriptions_with_doses,
     therapists_visible_to,
     weekly_summary,
 )
@@ -470,7 +470,7 @@ class PatientAdmin(ClinicScoped):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         patient = self.scoped_object(request, object_id)
         history = patient_history(patient)
-        prescriptions = prescriptions_with_exercises(
+        prescriptions = prescriptions_with_doses(
             Prescription.objects.filter(patient=patient).exclude(
                 status=Prescription.Status.FINISHED
             )

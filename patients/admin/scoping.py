@@ -28,7 +28,7 @@ from patients.selectors import (
 )
 from patients.signals import patient_data_read
 from portal.admin_helpers import ReadableAutocompleteMixin
-from portal.widgets import PlainSelect
+from portal.widgets import TimeZoneSelect
 
 SCOPED_CHOICES = {
     Clinic: clinics_visible_to,
@@ -61,8 +61,12 @@ class ClinicScoped(ClinicScopedInline, admin.ModelAdmin):
     clinic_lookup = "clinic"
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "time_zone":  # 599 choices: written in one pass
-            kwargs.setdefault("widget", PlainSelect)
+        if db_field.name == "time_zone":  # 599 choices: grouped, searchable, written once
+            widget = TimeZoneSelect()
+            # A new person's zone is filled in from the browser; a saved one is only offered.
+            match = request.resolver_match
+            widget.suggest_browser_zone = bool(match and match.url_name.endswith("_add"))
+            kwargs.setdefault("widget", widget)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     # Its rows are patient data: every list, page and history of them that staff open is

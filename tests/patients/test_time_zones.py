@@ -78,7 +78,13 @@ def test_the_settings_page_lists_every_zone_and_refuses_another(
     client.force_login(patient.user)
     html = client.get("/settings/").content.decode()
     assert html.count("<option value=") == len(zoneinfo.available_timezones())
-    assert '<option value="Australia/Lord_Howe" selected>Australia/Lord_Howe</option>' in html
+    # Grouped by region, each zone by its city; the saved one chosen.
+    assert '<optgroup label="Australia">' in html and '<optgroup label="Europe">' in html
+    assert '<option value="Australia/Lord_Howe" selected>Lord Howe</option>' in html
+    assert (
+        '<option value="America/Argentina/Buenos_Aires">Buenos Aires (Argentina)</option>' in html
+    )
+    assert 'data-zone-picker="offer"' in html  # a saved zone is offered the browser's, not replaced
 
     response = client.post("/settings/", {"reminders_enabled": "on", "time_zone": "Middle/Earth"})
     assert response.status_code == 400
@@ -111,7 +117,8 @@ def test_the_admin_lists_every_zone_and_refuses_another(
     assert html.count('<option value="') - html.count('<option value=""') >= len(
         zoneinfo.available_timezones()
     )
-    assert '<option value="America/St_Johns" selected>America/St_Johns</option>' in html
+    assert '<option value="America/St_Johns" selected>St Johns</option>' in html
+    assert '<optgroup label="Americas">' in html and 'data-zone-picker="offer"' in html
 
     form = client.get(url).context["adminform"].form
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}

@@ -1,0 +1,122 @@
+"""Each patient page, and the admin's patient page, runs the same number of queries for a
+programme of 1 exercise as for one of 20 (no query per card, per line or per check-off), and
+no more than the number stated here."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from patients.models import CheckOff
+from tests.two_factor import verified_login
+
+# The most queries each page may run, whatever the programme's size.
+MOST_QUERIES = {
+    "today": 12,
+    "check-off": 16,  # the card it answers with was 56 (queries per sentence and quote)
+    "programme": 10,
+    "exercise page": 10,
+    "pain report form": 5,
+    "pain report": 9,
+    "safety check": 5,
+    "history": 8,
+    "settings": 6,
+    "admin patient page": 18,
+}
+
+
+def programme_of(size: int, therapist) -> SimpleNamespace:
+    """A patient with `size` exercises due every day, a week of check-offs and a pain report."""
+    from exercises.models import Exercise
+    from patients.models import EVERY_DAY, CheckOff, PrescribedExercise, Prescription
+    from patients.triage import pain_report_create
+    from tests.factories import PatientFactory
+
+    exercises = list(Exercise.objects.filter(kind=Exercise.Kind.EXERCISE).order_by("slug"))
+    patient = PatientFactory(primary_therapist=therapist)
+    prescription = Prescription.objects.create(
+        patient=patient,
+        therapist=therapist,
+        title="Home programme",
+        start_date=timezone.localdate() - timedelta(days=30),
+        days_mask=EVERY_DAY,
+        reminder_time="18:00",
+    )
+    items = [
+        PrescribedExercise.objects.create(
+            prescription=prescription,
+            exercise=exercises[order % len(exercises)],
+            order=order + 1,
+            hold_seconds=10 if order % 2 else None,
+            reps=12,
+            therapist_note="Slowly." if order % 3 == 0 else "",
+        )
+        for order in range(size)
+    ]
+    today = patient.local_today(timezone.now())
+    CheckOff.objects.bulk_create(
+        CheckOff(
+            patient=patient,
+            prescribed_exercise=item,
+            local_date=today - timedelta(days=days_ago),
+            session=1,
+            created_at=timezone.now() - timedelta(days=days_ago),
+        )
+        for days_ago in range(0, 7)
+        for item in items[1:]  # the first is still to do today
+    )
+    report = pain_report_create(patient=patient, score=3, moment="morning", qualities=["dull"])
+    return SimpleNamespace(patient=patient, first=items[0], report=report)
+
+
+def queries_of(client: Client, method: str, path: str, **extra: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, method)(path, **extra)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(queries)
+
+
+def page_queries(page: str, programme: SimpleNamespace, therapist) -> int:
+    client = Client()
+    if page == "admin patient page":
+        verified_login(client, therapist.user)
+        path = f"/admin/patients/patient/{programme.patient.pk}/change/"
+        return queries_of(client, "get", path)
+    client.force_login(programme.patient.user)
+    client.get("/today/")  # the session's first request writes it; count a usual one
+    if page == "check-off":
+        # As in a running server, the audit trail knows the check-off's content type already.
+        ContentType.objects.get_for_model(CheckOff)
+        path = f"/today/exercises/{programme.first.pk}/check-off/"
+        return queries_of(client, "post", path, HTTP_HX_REQUEST="true")
+    path = {
+        "today": "/today/",
+        "programme": "/programme/",
+        "exercise page": f"/programme/exercises/{programme.first.pk}/",
+        "pain report form": "/pain/new/",
+        "pain report": f"/pain/{programme.report.pk}/",
+        "safety check": "/safety-check/",
+        "history": "/history/",
+        "settings": "/settings/",
+    }[page]
+    return queries_of(client, "get", path)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", list(MOST_QUERIES))
+def test_a_page_runs_as_many_queries_for_20_exercises_as_for_1(
+    library: None, clinic_people: SimpleNamespace, page: str
+) -> None:
+    therapist = clinic_people.owner
+    one, twenty = programme_of(1, therapist), programme_of(20, therapist)
+    counts = {size: page_queries(page, programme, therapist) for size, programme in
+              ((1, one), (20, twenty))}  # fmt: skip
+    assert counts[1] == counts[20], counts
+    assert counts[20] <= MOST_QUERIES[page], counts
