@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -34,8 +34,9 @@ from patients.models import (
     Therapist,
 )
 from patients.selectors import (
+    next_reminders,
     patient_history,
-    patient_overviews,
+    patients_with_adherence,
     prescriptions_with_exercises,
     therapists_visible_to,
     weekly_summary,
@@ -99,20 +100,13 @@ class AdherenceBandFilter(admin.SimpleListFilter):
         band = self.value()
         if not band:
             return queryset
-        # Two queries for the whole clinic, then one IN filter: no query per patient.
-        overviews = patient_overviews(list(queryset), with_next_reminder=False)
         if band == "none":
-            wanted = [pk for pk, o in overviews.items() if o.adherence is None]
-        elif band in ADHERENCE_BANDS:
-            _label, low, high = ADHERENCE_BANDS[band]
-            wanted = [
-                pk
-                for pk, o in overviews.items()
-                if o.adherence is not None and low <= o.adherence < high
-            ]
-        else:
+            return queryset.filter(adherence_expected=0)
+        if band not in ADHERENCE_BANDS:
             return queryset.none()
-        return queryset.filter(pk__in=wanted)
+        # On the share as the column shows it, in the database (see patients_with_adherence).
+        _label, low, high = ADHERENCE_BANDS[band]
+        return queryset.filter(adherence_share__gte=low, adherence_share__lt=high)
 
 
 REMINDER_FIELDSET = (
@@ -131,10 +125,10 @@ REMINDER_FIELDSET = (
 class PatientChangeList(ChangeList):
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
-        # Adherence and the next reminder for the page's patients in two queries.
-        overviews = patient_overviews(list(self.result_list))
+        # The next reminder, for the page's patients only, in one query.
+        reminders = next_reminders(list(self.result_list), timezone.now())
         for patient in self.result_list:
-            patient.overview = overviews[patient.pk]
+            patient.upcoming_reminder = reminders[patient.pk]
 
 
 @admin.register(Patient)
@@ -193,7 +187,7 @@ class PatientAdmin(ClinicScoped):
             .annotate(count=Count("pk"))
             .values("count")
         )
-        return (
+        return patients_with_adherence(
             super()
             .get_queryset(request)
             # The name on every page of a patient (and in the audit trail). Any select_related
@@ -272,12 +266,16 @@ class PatientAdmin(ClinicScoped):
     def email(self, patient: Patient) -> str:
         return patient.user.email
 
-    @admin.display(description="adherence 7 days")
+    @admin.display(
+        description="adherence 7 days",
+        # Nothing due sorts below 0%.
+        ordering=F("adherence_share").asc(nulls_first=True),
+    )
     def adherence(self, patient: Patient) -> str:
-        overview = getattr(patient, "overview", None)
-        if overview is None or overview.adherence is None:
+        share = patient.adherence_share  # type: ignore[attr-defined]
+        if share is None:
             return "—"
-        return f"{round(overview.adherence * 100)}%"
+        return f"{round(share * 100)}%"
 
     @admin.display(description="last pain", ordering="last_pain")
     def last_pain(self, patient: Patient) -> str:
@@ -305,14 +303,12 @@ class PatientAdmin(ClinicScoped):
 
     @admin.display(description="next reminder")
     def next_reminder(self, patient: Patient) -> str:
-        overview = getattr(patient, "overview", None)
-        if overview is None:
-            return "—"
-        if not overview.reminders_enabled:
+        if not patient.reminders_enabled:
             return "Reminders off"
-        if overview.next_reminder is None:
+        upcoming = getattr(patient, "upcoming_reminder", None)
+        if upcoming is None:
             return "—"
-        return f"{overview.next_reminder:%a %d %b %H:%M} ({patient.time_zone})"
+        return f"{upcoming:%a %d %b %H:%M} ({patient.time_zone})"
 
     def read_description(self, view: str) -> str:
         if view == "change":
