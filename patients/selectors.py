@@ -30,7 +30,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Least
+from django.db.models.functions import Cast, Coalesce, Least, NullIf
 from django.db.models.lookups import Exact, GreaterThan
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -233,12 +233,10 @@ def patients_with_adherence(
         adherence_last=last,
         adherence_done=Coalesce(Subquery(done, output_field=IntegerField()), Value(0)),
         adherence_expected=Coalesce(Subquery(expected, output_field=IntegerField()), Value(0)),
-        adherence_share=Case(
-            When(adherence_expected=0, then=Value(None)),
-            default=Cast(Least("adherence_done", "adherence_expected"), FloatField())
-            / Cast("adherence_expected", FloatField()),
-            output_field=FloatField(),
-        ),
+        # NULL when nothing was due. Each reference to another annotation repeats its
+        # subquery in the SQL: the fewer, the cheaper.
+        adherence_share=Cast(Least("adherence_done", "adherence_expected"), FloatField())
+        / NullIf(Cast("adherence_expected", FloatField()), Value(0.0)),
     )
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -81,9 +82,9 @@ class AlertStateFilter(admin.SimpleListFilter):
 
 
 ADHERENCE_BANDS = {
-    "low": ("Under 50%", 0.0, 0.5),
-    "mid": ("50–79%", 0.5, 0.8),
-    "high": ("80% or more", 0.8, 1.01),
+    "low": "Under 50%",
+    "mid": "50–79%",
+    "high": "80% or more",
 }
 
 
@@ -92,21 +93,25 @@ class AdherenceBandFilter(admin.SimpleListFilter):
     parameter_name = "adherence"
 
     def lookups(self, request, model_admin):
-        return [(key, label) for key, (label, _low, _high) in ADHERENCE_BANDS.items()] + [
-            ("none", "Nothing due")
-        ]
+        return [*ADHERENCE_BANDS.items(), ("none", "Nothing due")]
 
     def queryset(self, request, queryset):
+        # The share the column shows is min(done, due) / due; these are the same bands in whole
+        # numbers, each naming the two figures as few times as it can (every mention runs a
+        # subquery per patient of the clinic).
+        done, due = F("adherence_done"), F("adherence_expected")
         band = self.value()
         if not band:
             return queryset
         if band == "none":
             return queryset.filter(adherence_expected=0)
-        if band not in ADHERENCE_BANDS:
-            return queryset.none()
-        # On the share as the column shows it, in the database (see patients_with_adherence).
-        _label, low, high = ADHERENCE_BANDS[band]
-        return queryset.filter(adherence_share__gte=low, adherence_share__lt=high)
+        if band == "low":  # done / due < 0.5
+            return queryset.filter(GreaterThan(due, 2 * done))
+        if band == "mid":  # 0.5 <= done / due < 0.8
+            return queryset.filter(LessThanOrEqual(due, 2 * done), GreaterThan(4 * due, 5 * done))
+        if band == "high":  # done / due >= 0.8, with something due
+            return queryset.filter(GreaterThan(due, 0), LessThanOrEqual(4 * due, 5 * done))
+        return queryset.none()
 
 
 REMINDER_FIELDSET = (
