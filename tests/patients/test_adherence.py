@@ -173,3 +173,14 @@ def test_each_adherence_band_lists_exactly_the_patients_the_column_puts_in_it(
     )
     ranked = [-1.0 if shares[email] is None else shares[email] for email in order]
     assert ranked == sorted(ranked)
+
+
+def test_the_bands_in_whole_numbers_are_the_bands_of_the_share_the_column_shows() -> None:
+    from patients.admin.patients import adherence_band
+
+    for due in range(1, 120):
+        for done in range(0, 150):
+            share = min(done, due) / due
+            expected = "low" if share < 0.5 else "mid" if share < 0.8 else "high"
+            assert adherence_band(due, done) == expected, (due, done)
+    assert adherence_band(0, 3) == "none"

@@ -94,7 +94,7 @@ LISTS: dict[str, list[str]] = {
         "person={person}",
         "patient={patient}",
         "action__exact=3",
-        "timestamp__gte=2026-11-13T00:00:00%2B00:00&timestamp__lt=2026-11-21T00:00:00%2B00:00",
+        "timestamp__gte=2026-11-13T00:00:00%2B00:00",
         "q=Bulk",
         *sorts("audit_auditentry"),
     ],
