@@ -8,8 +8,9 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -105,7 +106,15 @@ class AdherenceBandFilter(admin.SimpleListFilter):
         # for each mention (at 10,000 patients 0.15-0.19 s in the database; this is 0.07 s).
         figures = queryset.order_by().values_list("pk", "adherence_expected", "adherence_done")
         wanted = [pk for pk, due, done in figures if adherence_band(due, done) == band]
-        return queryset.filter(pk__in=wanted)
+        return with_ids(queryset, wanted)
+
+
+def with_ids(queryset: QuerySet[Patient], ids: list[int]) -> QuerySet[Patient]:
+    if connection.vendor == "postgresql":
+        # One array parameter: 5,000 ids as 5,000 parameters took 25-50 ms a query to send and
+        # parse, for a query that then ran in 10 ms.
+        return queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
+    return queryset.filter(pk__in=ids)
 
 
 def adherence_band(due: int, done: int) -> str:
