@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from tests.benchmarks.table import Figure
 
 PATIENTS = 10_000
-ROUNDS = 5
+ROUNDS = 7
 GOAL = 2.0
 
 
