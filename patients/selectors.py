@@ -191,7 +191,8 @@ def patients_with_adherence(
     """Each patient's adherence over their last seven full local days, computed by the database
     so that a list can filter and sort on it: `adherence_expected` (sessions of exercises due),
     `adherence_done` (check-offs in those days) and `adherence_share` (done, at most all that
-    was due, over due; NULL when nothing was due). Only active prescriptions are due."""
+    was due, over due; NULL when nothing was due), and `adherence_ratio` to sort on. Only active
+    prescriptions are due."""
     now = now or timezone.now()
     date_field = DateField()
     first = _by_local_date(now, lambda today: today - timedelta(days=ADHERENCE_DAYS), date_field)
@@ -236,6 +237,11 @@ def patients_with_adherence(
         # NULL when nothing was due. Each reference to another annotation repeats its
         # subquery in the SQL: the fewer, the cheaper.
         adherence_share=Cast(Least("adherence_done", "adherence_expected"), FloatField())
+        / NullIf(Cast("adherence_expected", FloatField()), Value(0.0)),
+        # Done over due, uncapped: it sorts as the share does (more than was due sorts above
+        # exactly all of it), and names each figure once, so a sort runs two subqueries a
+        # patient rather than three.
+        adherence_ratio=Cast("adherence_done", FloatField())
         / NullIf(Cast("adherence_expected", FloatField()), Value(0.0)),
     )
 

@@ -288,7 +288,7 @@ class PatientAdmin(ClinicScoped):
     @admin.display(
         description="adherence 7 days",
         # Nothing due sorts below 0%.
-        ordering=F("adherence_share").asc(nulls_first=True),
+        ordering=F("adherence_ratio").asc(nulls_first=True),
     )
     def adherence(self, patient: Patient) -> str:
         share = patient.adherence_share  # type: ignore[attr-defined]
