@@ -133,12 +133,6 @@ class PatientOverview:
         return min(self.done, self.expected) / self.expected
 
 
-def adherence_window(patient: Patient, now: datetime) -> tuple[date, date]:
-    """The last seven full local days: today is not over, so it does not count yet."""
-    today = patient.local_today(now)
-    return today - timedelta(days=ADHERENCE_DAYS), today - timedelta(days=1)
-
-
 @functools.lru_cache(maxsize=4)
 def _zones_by_local_date(minute: datetime) -> dict[date, list[str]]:
     # Every zone's date now is the UTC date, the day before or the day after, and no zone
