@@ -6,12 +6,33 @@ clinic admin sees their own clinic, a superuser everything, anyone else nothing.
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from django.db.models import Count, Model, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    FloatField,
+    IntegerField,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Cast, Coalesce, Least, NullIf
+from django.db.models.lookups import Exact, GreaterThan
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -25,6 +46,7 @@ from patients.models import (
     PrescribedExercise,
     Prescription,
     Therapist,
+    time_zone_choices,
 )
 from patients.schedule import session_starts, wall_clock
 
@@ -123,10 +145,111 @@ class PatientOverview:
         return min(self.done, self.expected) / self.expected
 
 
-def adherence_window(patient: Patient, now: datetime) -> tuple[date, date]:
-    """The last seven full local days: today is not over, so it does not count yet."""
-    today = patient.local_today(now)
-    return today - timedelta(days=ADHERENCE_DAYS), today - timedelta(days=1)
+@functools.lru_cache(maxsize=4)
+def _zones_by_local_date(minute: datetime) -> dict[date, list[str]]:
+    # Every zone's date now is the UTC date, the day before or the day after, and no zone
+    # changes its offset within a minute: three groups, worked out once a minute.
+    zones: dict[date, list[str]] = defaultdict(list)
+    for name, _label in time_zone_choices():
+        zones[minute.astimezone(zoneinfo.ZoneInfo(name)).date()].append(name)
+    return dict(zones)
+
+
+def _by_local_date(now: datetime, value_for, output_field):  # type: ignore[no-untyped-def]
+    """A value that depends on the patient's own date today, as SQL: a CASE over their zone."""
+    groups = _zones_by_local_date(now.replace(second=0, microsecond=0))
+    usual = max(groups, key=lambda today: len(groups[today]))  # the ELSE: the shortest SQL
+    return Case(
+        *[
+            When(time_zone__in=zones, then=Value(value_for(today)))
+            for today, zones in groups.items()
+            if today != usual
+        ],
+        default=Value(value_for(usual)),
+        output_field=output_field,
+    )
+
+
+def _due_days_in_window(first: date):  # type: ignore[no-untyped-def]
+    """How many of the seven days from `first` the item's prescription is due on (as
+    `Prescription.is_due_on`: within its dates, on one of its days), as SQL."""
+    days = [first + timedelta(days=offset) for offset in range(ADHERENCE_DAYS)]
+    return sum(
+        (
+            Case(
+                When(
+                    Q(prescription__start_date__lte=day)
+                    & (Q(prescription__end_date__isnull=True) | Q(prescription__end_date__gte=day))
+                    & GreaterThan(F("prescription__days_mask").bitand(1 << day.weekday()), 0),
+                    then=Value(1),
+                ),
+                default=Value(0),
+            )
+            for day in days
+        ),
+        start=Value(0),
+    )
+
+
+def patients_with_adherence(
+    queryset: QuerySet[Patient], now: datetime | None = None
+) -> QuerySet[Patient]:
+    """Each patient's adherence over their last seven full local days, computed by the database
+    so that a list can filter and sort on it: `adherence_expected` (sessions of exercises due),
+    `adherence_done` (check-offs in those days) and `adherence_share` (done, at most all that
+    was due, over due; NULL when nothing was due), and `adherence_ratio` to sort on. Only active
+    prescriptions are due."""
+    now = now or timezone.now()
+    date_field = DateField()
+    first = _by_local_date(now, lambda today: today - timedelta(days=ADHERENCE_DAYS), date_field)
+    last = _by_local_date(now, lambda today: today - timedelta(days=1), date_field)
+    done = (
+        CheckOff.objects.filter(
+            patient=OuterRef("pk"),
+            local_date__gte=OuterRef("adherence_first"),
+            local_date__lte=OuterRef("adherence_last"),
+        )
+        .order_by()
+        .values("patient")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    groups = _zones_by_local_date(now.replace(second=0, microsecond=0))
+    due_days = Case(
+        *[
+            When(
+                Exact(OuterRef("adherence_first"), Value(today - timedelta(days=ADHERENCE_DAYS))),
+                then=_due_days_in_window(today - timedelta(days=ADHERENCE_DAYS)),
+            )
+            for today in sorted(groups)
+        ],
+        default=Value(0),
+    )
+    expected = (
+        PrescribedExercise.objects.filter(
+            prescription__patient=OuterRef("pk"),
+            prescription__status=Prescription.Status.ACTIVE,
+        )
+        .order_by()
+        .values("prescription__patient")
+        .annotate(sessions=Sum(F("prescription__sessions_per_day") * due_days))
+        .values("sessions")
+    )
+    return queryset.annotate(
+        adherence_first=first,
+        adherence_last=last,
+        adherence_done=Coalesce(Subquery(done, output_field=IntegerField()), Value(0)),
+        adherence_expected=Coalesce(Subquery(expected, output_field=IntegerField()), Value(0)),
+        # NULL when nothing was due. Each reference to another annotation repeats its
+        # subquery in the SQL: the fewer, the cheaper.
+        adherence_share=Cast(Least("adherence_done", "adherence_expected"), FloatField())
+        / NullIf(Cast("adherence_expected", FloatField()), Value(0.0)),
+        # Done over due, uncapped: it sorts as the share does (more than was due sorts above
+        # exactly all of it), and names each figure once, so a sort runs two subqueries a
+        # patient rather than three.
+        adherence_ratio=Cast("adherence_done", FloatField())
+        / NullIf(Cast("adherence_expected", FloatField()), Value(0.0)),
+    )
 
 
 def next_reminder(
@@ -154,45 +277,43 @@ def next_reminder(
     return None
 
 
+def next_reminders(patients: list[Patient], now: datetime) -> dict[int, datetime | None]:
+    """The next reminder of each patient: one query, whatever the number of patients."""
+    prescriptions_by_patient: dict[int, list[Prescription]] = defaultdict(list)
+    for prescription in Prescription.objects.filter(
+        patient_id__in=[patient.pk for patient in patients]
+    ):
+        prescriptions_by_patient[prescription.patient_id].append(prescription)
+    return {
+        patient.pk: next_reminder(prescriptions_by_patient[patient.pk], patient, now)
+        for patient in patients
+    }
+
+
 def patient_overviews(
     patients: list[Patient], now: datetime | None = None, *, with_next_reminder: bool = True
 ) -> dict[int, PatientOverview]:
     """Adherence over the last seven days and the next reminder, for many patients at once:
     two queries, whatever the number of patients."""
     now = now or timezone.now()
-    ids = [patient.pk for patient in patients]
-    prescriptions_by_patient: dict[int, list[Prescription]] = defaultdict(list)
-    for prescription in Prescription.objects.filter(patient_id__in=ids).annotate(
-        exercise_count=Count("exercises")
-    ):
-        prescriptions_by_patient[prescription.patient_id].append(prescription)
-
-    windows = {patient.pk: adherence_window(patient, now) for patient in patients}
-    first_day = min((window[0] for window in windows.values()), default=None)
-    done_by_patient_day: dict[int, dict[date, int]] = defaultdict(dict)
-    if first_day is not None:
-        rows = (
-            CheckOff.objects.filter(patient_id__in=ids, local_date__gte=first_day)
-            .values("patient_id", "local_date")
-            .annotate(done=Count("id"))
+    figures = {
+        pk: (expected, done)
+        for pk, expected, done in patients_with_adherence(
+            Patient.objects.filter(pk__in=[patient.pk for patient in patients]), now
         )
-        for row in rows:
-            done_by_patient_day[row["patient_id"]][row["local_date"]] = row["done"]
-
+        .order_by()
+        .values_list("pk", "adherence_expected", "adherence_done")
+    }
+    reminders = next_reminders(patients, now) if with_next_reminder else {}
     overviews: dict[int, PatientOverview] = {}
     for patient in patients:
-        first, last = windows[patient.pk]
-        overview = PatientOverview(reminders_enabled=patient.reminders_enabled)
-        prescriptions = prescriptions_by_patient[patient.pk]
-        for prescription in prescriptions:
-            per_day = prescription.exercise_count * prescription.sessions_per_day  # type: ignore[attr-defined]
-            overview.expected += per_day * len(prescription.due_days(first, last))
-        overview.done = sum(
-            count for day, count in done_by_patient_day[patient.pk].items() if first <= day <= last
+        expected, done = figures.get(patient.pk, (0, 0))
+        overviews[patient.pk] = PatientOverview(
+            expected=expected,
+            done=done,
+            next_reminder=reminders.get(patient.pk),
+            reminders_enabled=patient.reminders_enabled,
         )
-        if with_next_reminder:
-            overview.next_reminder = next_reminder(prescriptions, patient, now)
-        overviews[patient.pk] = overview
     return overviews
 
 

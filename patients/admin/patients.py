@@ -8,8 +8,9 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db import connection, transaction
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -34,8 +35,9 @@ from patients.models import (
     Therapist,
 )
 from patients.selectors import (
+    next_reminders,
     patient_history,
-    patient_overviews,
+    patients_with_adherence,
     prescriptions_with_doses,
     therapists_visible_to,
     weekly_summary,
@@ -80,9 +82,9 @@ class AlertStateFilter(admin.SimpleListFilter):
 
 
 ADHERENCE_BANDS = {
-    "low": ("Under 50%", 0.0, 0.5),
-    "mid": ("50–79%", 0.5, 0.8),
-    "high": ("80% or more", 0.8, 1.01),
+    "low": "Under 50%",
+    "mid": "50–79%",
+    "high": "80% or more",
 }
 
 
@@ -91,28 +93,39 @@ class AdherenceBandFilter(admin.SimpleListFilter):
     parameter_name = "adherence"
 
     def lookups(self, request, model_admin):
-        return [(key, label) for key, (label, _low, _high) in ADHERENCE_BANDS.items()] + [
-            ("none", "Nothing due")
-        ]
+        return [*ADHERENCE_BANDS.items(), ("none", "Nothing due")]
 
     def queryset(self, request, queryset):
         band = self.value()
         if not band:
             return queryset
-        # Two queries for the whole clinic, then one IN filter: no query per patient.
-        overviews = patient_overviews(list(queryset), with_next_reminder=False)
-        if band == "none":
-            wanted = [pk for pk, o in overviews.items() if o.adherence is None]
-        elif band in ADHERENCE_BANDS:
-            _label, low, high = ADHERENCE_BANDS[band]
-            wanted = [
-                pk
-                for pk, o in overviews.items()
-                if o.adherence is not None and low <= o.adherence < high
-            ]
-        else:
+        if band != "none" and band not in ADHERENCE_BANDS:
             return queryset.none()
-        return queryset.filter(pk__in=wanted)
+        # Each patient's figures, worked out by the database once, in one query: a filter on
+        # them in SQL would work them out again for the count and for the page, and once more
+        # for each mention (at 10,000 patients 0.15-0.19 s in the database; this is 0.07 s).
+        figures = queryset.order_by().values_list("pk", "adherence_expected", "adherence_done")
+        wanted = [pk for pk, due, done in figures if adherence_band(due, done) == band]
+        return with_ids(queryset, wanted)
+
+
+def with_ids(queryset: QuerySet[Patient], ids: list[int]) -> QuerySet[Patient]:
+    if connection.vendor == "postgresql":
+        # One array parameter: 5,000 ids as 5,000 parameters took 25-50 ms a query to send and
+        # parse, for a query that then ran in 10 ms.
+        return queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
+    return queryset.filter(pk__in=ids)
+
+
+def adherence_band(due: int, done: int) -> str:
+    """The band of the share the column shows, min(done, due) / due, in whole numbers."""
+    if not due:
+        return "none"
+    if 2 * done < due:
+        return "low"
+    if 5 * done < 4 * due:
+        return "mid"
+    return "high"
 
 
 REMINDER_FIELDSET = (
@@ -131,10 +144,10 @@ REMINDER_FIELDSET = (
 class PatientChangeList(ChangeList):
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
-        # Adherence and the next reminder for the page's patients in two queries.
-        overviews = patient_overviews(list(self.result_list))
+        # The next reminder, for the page's patients only, in one query.
+        reminders = next_reminders(list(self.result_list), timezone.now())
         for patient in self.result_list:
-            patient.overview = overviews[patient.pk]
+            patient.upcoming_reminder = reminders[patient.pk]
 
 
 @admin.register(Patient)
@@ -193,7 +206,7 @@ class PatientAdmin(ClinicScoped):
             .annotate(count=Count("pk"))
             .values("count")
         )
-        return (
+        return patients_with_adherence(
             super()
             .get_queryset(request)
             # The name on every page of a patient (and in the audit trail). Any select_related
@@ -272,12 +285,16 @@ class PatientAdmin(ClinicScoped):
     def email(self, patient: Patient) -> str:
         return patient.user.email
 
-    @admin.display(description="adherence 7 days")
+    @admin.display(
+        description="adherence 7 days",
+        # Nothing due sorts below 0%.
+        ordering=F("adherence_ratio").asc(nulls_first=True),
+    )
     def adherence(self, patient: Patient) -> str:
-        overview = getattr(patient, "overview", None)
-        if overview is None or overview.adherence is None:
+        share = patient.adherence_share  # type: ignore[attr-defined]
+        if share is None:
             return "—"
-        return f"{round(overview.adherence * 100)}%"
+        return f"{round(share * 100)}%"
 
     @admin.display(description="last pain", ordering="last_pain")
     def last_pain(self, patient: Patient) -> str:
@@ -305,14 +322,12 @@ class PatientAdmin(ClinicScoped):
 
     @admin.display(description="next reminder")
     def next_reminder(self, patient: Patient) -> str:
-        overview = getattr(patient, "overview", None)
-        if overview is None:
-            return "—"
-        if not overview.reminders_enabled:
+        if not patient.reminders_enabled:
             return "Reminders off"
-        if overview.next_reminder is None:
+        upcoming = getattr(patient, "upcoming_reminder", None)
+        if upcoming is None:
             return "—"
-        return f"{overview.next_reminder:%a %d %b %H:%M} ({patient.time_zone})"
+        return f"{upcoming:%a %d %b %H:%M} ({patient.time_zone})"
 
     def read_description(self, view: str) -> str:
         if view == "change":

@@ -155,12 +155,21 @@ class PainReportAdmin(ReadOnlyScoped):
 @admin.register(CheckOff)
 class CheckOffAdmin(ReadOnlyScoped):
     list_display = ["patient", "exercise", "local_date", "session", "difficulty", "pain_during"]
-    list_select_related = ["patient__user", "prescribed_exercise__exercise"]
+    # Fetched for the page's rows after the sort, not joined to every check-off of the clinic
+    # before it (sorted by date, session or difficulty at 210,000 check-offs: 235 → 160 ms).
+    list_select_related: list[str] = []  # (False would join every foreign key)
     search_fields = [
         "patient__user__first_name",
         "patient__user__last_name",
         "patient__user__email",
     ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CheckOff]:
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("patient__user", "prescribed_exercise__exercise")
+        )
 
     @admin.display(description="exercise")
     def exercise(self, check_off: CheckOff) -> str:

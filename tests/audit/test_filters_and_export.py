@@ -120,3 +120,22 @@ def test_the_list_links_to_the_export_with_its_filters(client: Client, trail) ->
     verified_login(client, trail.admin_a.user)
     html = client.get(reverse(CHANGELIST), {"patient": trail.patient_a.pk}).content.decode()
     assert f'{reverse(EXPORT)}?patient={trail.patient_a.pk}"' in html
+
+
+@pytest.mark.django_db
+def test_the_patient_filter_shows_the_chosen_patient_not_every_patient_of_the_clinic(
+    client: Client, trail
+) -> None:
+    verified_login(client, trail.admin_a.user)
+    filters = client.get(reverse(CHANGELIST)).context["cl"].filter_specs
+    assert "patient" not in [spec.title for spec in filters if spec.has_output()]
+    # Each row's patient links to the filter, which then names them (and only them).
+    html = client.get(reverse(CHANGELIST)).content.decode()
+    assert f'?patient={trail.patient_c.pk}"' in html
+    chosen = client.get(reverse(CHANGELIST), {"patient": trail.patient_c.pk}).context["cl"]
+    (spec,) = [spec for spec in chosen.filter_specs if spec.title == "patient"]
+    assert [title for _value, title in spec.lookup_choices] == [str(trail.patient_c)]
+    # Another clinic's patient is not named, and shows nothing.
+    other = client.get(reverse(CHANGELIST), {"patient": trail.patient_b.pk}).context["cl"]
+    (spec,) = [spec for spec in other.filter_specs if spec.title == "patient"]
+    assert spec.lookup_choices == []
