@@ -401,9 +401,29 @@ class Prescription(models.Model):
     notes = models.TextField("notes for the patient", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Kept by patients/next_reminders.py on every change that can move it and after each tick:
+    # the tick reads only the rows whose next reminder is due. Empty: no reminder to come.
+    next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_reminder_date = models.DateField(
+        null=True, blank=True, editable=False, help_text="The patient's date of that session."
+    )
+    next_reminder_session = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    reminders_ticked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a tick last recorded this prescription's due sessions.",
+    )
 
     class Meta:
         ordering = ["-start_date", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_reminder_at"],
+                name="prescription_next_reminder",
+                condition=models.Q(next_reminder_at__isnull=False),
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end_date__isnull=True)
