@@ -105,7 +105,9 @@ def sessions_after(plan: ReminderPlan, after: datetime | None) -> Iterator[Sessi
             for session, starts_at in session_starts(day, plan.first, plan.sessions):
                 if in_quiet_hours(starts_at.time(), plan.quiet_start, plan.quiet_end):
                     continue
-                due_at = wall_clock(starts_at, where)
+                # In UTC: an aware time in a repeated hour never compares equal to another
+                # zone's (PEP 495), which would make two records of one instant look different.
+                due_at = wall_clock(starts_at, where).astimezone(UTC)
                 if after is None or due_at > after:
                     found = True
                     yield day, session, due_at
