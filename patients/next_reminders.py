@@ -1,5 +1,6 @@
-"""Each prescription's next reminder, stored on it (`Prescription.next_reminder_at`), so that a
-tick reads only what is due: its cost follows the sessions due, not the prescriptions that exist.
+"""Each prescription's next reminder, stored in a row of its own (`NextReminder`, one per
+prescription, under a partial index on `due_at`), so that a tick reads only what is due: its cost
+follows the sessions due, not the prescriptions that exist.
 
 One function keeps the column right, `reminders_reschedule()`: every change that can move a
 reminder (the prescription's dates, days, sessions, time or status; the patient's zone,
@@ -19,8 +20,14 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from patients.models import Patient, Prescription
-from patients.schedule import ReminderPlan, Session, next_session, sessions_due
+from patients.models import NextReminder, Patient, Prescription
+from patients.schedule import (
+    ReminderPlan,
+    Session,
+    next_session,
+    relevant_dates,
+    sessions_due,
+)
 
 # A session due while beat or the workers were down is still reminded if it is at most this late.
 CATCH_UP = timedelta(hours=2)
@@ -47,6 +54,7 @@ PATIENT_FIELDS = frozenset(
         "programme_held_at",
     }
 )
+# What decides a prescription's sessions, read from the prescription (and through it).
 _READ = (
     "pk",
     "patient_id",
@@ -56,7 +64,7 @@ _READ = (
     "reminder_time",
     "start_date",
     "end_date",
-    "reminders_ticked_at",
+    "next_reminder__ticked_at",
     "patient__time_zone",
     "patient__preferred_reminder_time",
     "patient__quiet_hours_start",
@@ -64,22 +72,31 @@ _READ = (
     "patient__reminders_enabled",
     "patient__programme_held_at",
 )
+# The same, read from the NextReminder rows a tick finds due.
+_READ_DUE = tuple(
+    "prescription_id" if name == "pk" else "ticked_at" if name.startswith("next_") else
+    f"prescription__{name}"
+    for name in _READ
+)  # fmt: skip
 # (prescription, next due at, its local date, its session, the tick that looked): one row to store.
 NextDue = tuple[int, datetime | None, date | None, int | None, datetime | None]
 # (prescription, patient, local date, session, due at): one reminder to record.
 DueSession = tuple[int, int, date, int, datetime]
+PlanKey = tuple[Any, ...]  # ReminderPlan's fields, in order
 
 
-def _plan(row: tuple[Any, ...]) -> ReminderPlan | None:
-    """The plan of a row read with _READ, or None when it is not to be reminded at all."""
+def _plan_key(row: tuple[Any, ...], after: datetime | None) -> PlanKey | None:
+    """The plan of a row read with _READ, as a tuple (ReminderPlan's fields) with the dates that
+    cannot matter after `after` folded together, so that prescriptions that differ only in their
+    start date share one computation; None when it is not to be reminded at all."""
     (_, _, status, days_mask, sessions, reminder_time, start, end, _, zone_name, preferred,
      quiet_start, quiet_end, enabled, held_at) = row  # fmt: skip
     if status != Prescription.Status.ACTIVE or not enabled or held_at is not None:
         return None
-    return ReminderPlan(
-        zone_name, days_mask, start, end, preferred or reminder_time, sessions, quiet_start,
-        quiet_end,
-    )  # fmt: skip
+    if after is not None:
+        start, end = relevant_dates(start, end, after)
+    return (zone_name, days_mask, start, end, preferred or reminder_time, sessions, quiet_start,
+            quiet_end)  # fmt: skip
 
 
 def reminders_reschedule(prescriptions: QuerySet[Any], now: datetime | None = None) -> int:
@@ -89,19 +106,19 @@ def reminders_reschedule(prescriptions: QuerySet[Any], now: datetime | None = No
     already are kept out by the reminders' unique constraint."""
     now = now or timezone.now()
     floor = now - CATCH_UP
-    found: dict[tuple[ReminderPlan, datetime | None], Session | None] = {}
+    found: dict[tuple[PlanKey, datetime | None], Session | None] = {}
     updates: list[NextDue] = []
     for row in prescriptions.order_by().values_list(*_READ).iterator(chunk_size=5000):
-        plan, ticked_at = _plan(row), row[8]
+        ticked_at = row[8]
+        after = min(ticked_at, floor) if ticked_at is not None else None
+        key = _plan_key(row, after)
         session = None
-        if plan is not None:
-            after = min(ticked_at, floor) if ticked_at is not None else None
-            key = (plan.normalised(after) if after is not None else plan, after)
-            if key not in found:
-                found[key] = next_session(*key)
-            session = found[key]
+        if key is not None:
+            if (key, after) not in found:
+                found[(key, after)] = next_session(ReminderPlan(*key), after)
+            session = found[(key, after)]
         updates.append(_next_due(row[0], session, ticked_at))
-    _store(prescriptions.model._meta.db_table, updates)
+    store_next(updates)
     return len(updates)
 
 
@@ -113,30 +130,30 @@ def patient_reminders_reschedule(patient: Patient | int, now: datetime | None = 
 def due_and_next(now: datetime, *, lock: bool = True) -> tuple[list[DueSession], list[NextDue]]:
     """What a tick records (the sessions of the last two hours of every prescription whose next
     reminder is due) and where each of those prescriptions goes next. Reads only the due rows,
-    through the partial index on next_reminder_at: one query, whatever the number of
+    through the partial index on NextReminder.due_at: one query, whatever the number of
     prescriptions. Rows being changed at this moment are left to the next tick."""
-    due = Prescription.objects.filter(next_reminder_at__lte=now).order_by()
+    due = NextReminder.objects.filter(due_at__lte=now).order_by()
     if lock:
         due = due.select_for_update(skip_locked=True, of=("self",))
     since = now - CATCH_UP
-    computed: dict[ReminderPlan, tuple[list[Session], Session | None]] = {}
+    computed: dict[PlanKey, tuple[list[Session], Session | None]] = {}
     rows: list[DueSession] = []
     updates: list[NextDue] = []
-    for row in due.values_list(*_READ):
-        plan = _plan(row)
+    for row in due.values_list(*_READ_DUE):
+        key = _plan_key(row, since)
         session = None
-        if plan is not None:
-            plan = plan.normalised(since)
-            if plan not in computed:
-                computed[plan] = sessions_due(plan, since, now)
-            sessions, session = computed[plan]
+        if key is not None:
+            if key not in computed:
+                computed[key] = sessions_due(ReminderPlan(*key), since, now)
+            sessions, session = computed[key]
             rows.extend((row[0], row[1], day, number, at) for day, number, at in sessions)
         updates.append(_next_due(row[0], session, now))
     return rows, updates
 
 
 def store_next(updates: list[NextDue]) -> None:
-    _store(Prescription._meta.db_table, updates)
+    """Write each prescription's NextReminder row, made on its first write: one statement."""
+    _store(NextReminder._meta.db_table, updates)
 
 
 def _next_due(pk: int, session: Session | None, ticked_at: datetime | None) -> NextDue:
@@ -157,24 +174,26 @@ def _store(table: str, updates: Iterable[NextDue]) -> None:
             columns = list(zip(*updates, strict=True))
             cursor.execute(
                 f"""
-                UPDATE {table} AS p
-                SET next_reminder_at = n.due_at, next_reminder_date = n.day,
-                    next_reminder_session = n.session, reminders_ticked_at = n.ticked_at
-                FROM unnest(%s::bigint[], %s::timestamptz[], %s::date[], %s::smallint[],
-                            %s::timestamptz[]) AS n(id, due_at, day, session, ticked_at)
-                WHERE p.id = n.id
+                INSERT INTO {table} (prescription_id, due_at, local_date, session, ticked_at)
+                SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::date[],
+                                     %s::smallint[], %s::timestamptz[])
+                ON CONFLICT (prescription_id) DO UPDATE
+                SET due_at = excluded.due_at, local_date = excluded.local_date,
+                    session = excluded.session, ticked_at = excluded.ticked_at
                 """,  # noqa: S608 (the table name is the model's own; the values are parameters)
                 [list(column) for column in columns],
             )
             return
         cursor.executemany(
             f"""
-            UPDATE {table} SET next_reminder_at = %s, next_reminder_date = %s,
-                next_reminder_session = %s, reminders_ticked_at = %s
-            WHERE id = %s
+            INSERT INTO {table} (prescription_id, due_at, local_date, session, ticked_at)
+            VALUES (%s, %s, %s, %s, %s)
+            ON CONFLICT (prescription_id) DO UPDATE
+            SET due_at = excluded.due_at, local_date = excluded.local_date,
+                session = excluded.session, ticked_at = excluded.ticked_at
             """,  # noqa: S608 (as above)
             [
-                (instant(due_at), day, session, instant(ticked_at), pk)
+                (pk, instant(due_at), day, session, instant(ticked_at))
                 for pk, due_at, day, session, ticked_at in updates
             ],
         )

@@ -78,11 +78,18 @@ class ReminderPlan:
     def normalised(self, after: datetime) -> ReminderPlan:
         """The same plan with dates that cannot matter after `after` folded together, so that
         the many prescriptions that differ only in their start date share one computation."""
-        floor = after.astimezone(UTC).date() - timedelta(days=2)
-        end = self.end
-        if end is not None and end > floor + timedelta(days=IDLE_DAYS * 4):
-            end = None
-        return replace(self, start=max(self.start, floor), end=end)
+        start, end = relevant_dates(self.start, self.end, after)
+        return replace(self, start=start, end=end)
+
+
+def relevant_dates(start: date, end: date | None, after: datetime) -> tuple[date, date | None]:
+    """A start and an end date that give the same sessions after `after` as these: the search
+    begins no earlier than the day before `after` anywhere on Earth, and ends within a few weeks
+    (IDLE_DAYS without a session, or the first one found)."""
+    floor = after.astimezone(UTC).date() - timedelta(days=2)
+    if end is not None and end > floor + timedelta(days=IDLE_DAYS * 4):
+        end = None
+    return max(start, floor), end
 
 
 Session = tuple[date, int, datetime]  # local date, session number, due at (aware)

@@ -12,7 +12,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from patients.models import Alert, HoldReason, Prescription, Reminder
+from patients.models import Alert, HoldReason, NextReminder, Prescription, Reminder
 from patients.reminders import reminders_tick
 from patients.services import patient_settings_update, prescription_set_status
 from patients.triage import programme_hold, programme_resume
@@ -29,12 +29,8 @@ def local(day: date, hour: int, minute: int = 0, zone: ZoneInfo = LONDON) -> dat
 
 
 def next_reminder(patient) -> tuple[datetime | None, date | None, int | None]:
-    prescription = Prescription.objects.get(patient=patient)
-    return (
-        prescription.next_reminder_at,
-        prescription.next_reminder_date,
-        prescription.next_reminder_session,
-    )
+    row = NextReminder.objects.get(prescription__patient=patient)
+    return (row.due_at, row.local_date, row.session)
 
 
 @pytest.fixture
