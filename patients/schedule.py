@@ -78,15 +78,19 @@ class ReminderPlan:
     def normalised(self, after: datetime) -> ReminderPlan:
         """The same plan with dates that cannot matter after `after` folded together, so that
         the many prescriptions that differ only in their start date share one computation."""
-        start, end = relevant_dates(self.start, self.end, after)
+        start, end = relevant_dates(self.start, self.end, search_floor(after))
         return replace(self, start=start, end=end)
 
 
-def relevant_dates(start: date, end: date | None, after: datetime) -> tuple[date, date | None]:
-    """A start and an end date that give the same sessions after `after` as these: the search
-    begins no earlier than the day before `after` anywhere on Earth, and ends within a few weeks
+def search_floor(after: datetime) -> date:
+    """No search for sessions after `after` begins before this day, anywhere on Earth."""
+    return after.astimezone(UTC).date() - timedelta(days=2)
+
+
+def relevant_dates(start: date, end: date | None, floor: date) -> tuple[date, date | None]:
+    """A start and an end date that give the same sessions after `after` as these (`floor` is
+    its search_floor): the search begins the day before `after`, and ends within a few weeks
     (IDLE_DAYS without a session, or the first one found)."""
-    floor = after.astimezone(UTC).date() - timedelta(days=2)
     if end is not None and end > floor + timedelta(days=IDLE_DAYS * 4):
         end = None
     return max(start, floor), end
