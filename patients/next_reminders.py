@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from patients.models import NextReminder, Patient, Prescription
 from patients.schedule import (
+    IDLE_DAYS,
     ReminderPlan,
     Session,
     next_session,
@@ -158,6 +159,91 @@ def due_and_next(now: datetime, *, lock: bool = True) -> tuple[list[DueSession],
     return rows, updates
 
 
+class ArrayText:
+    """A PostgreSQL array literal built from runs: a group's ids at once, or one value repeated
+    for each of them, so that a tick due for 100,000 prescriptions spends no Python per row."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def ids(self, values: list[int]) -> None:
+        if values:
+            self.parts.append(",".join(map(str, values)))
+
+    def repeat(self, value: object, count: int) -> None:
+        if count:
+            text = "NULL" if value is None else value.isoformat()  # type: ignore[attr-defined]
+            self.parts.append(",".join([text] * count))
+
+    def __str__(self) -> str:
+        return "{" + ",".join(self.parts) + "}"
+
+
+def due_and_next_arrays(now: datetime) -> tuple[list[str] | None, list[str] | None]:
+    """due_and_next() on PostgreSQL, as array literals for record_reminder_arrays() and
+    store_next_arrays() (None: nothing to write): the due rows are read grouped by what decides
+    their sessions (a handful of plans for 100,000 prescriptions), each plan is worked out once,
+    and each group's ids go back whole, so no Python runs per prescription."""
+    since = now - CATCH_UP
+    floor = search_floor(since)
+    with connection.cursor() as cursor:
+        # The folding of dates in SQL only makes groups fewer: _plan_key folds them again.
+        cursor.execute(
+            """
+            WITH due AS (
+                SELECT prescription_id FROM patients_nextreminder WHERE due_at <= %s
+                FOR UPDATE SKIP LOCKED
+            )
+            SELECT rx.status, rx.days_mask, rx.sessions_per_day, rx.reminder_time,
+                   GREATEST(rx.start_date, %s::date),
+                   CASE WHEN rx.end_date > %s::date THEN NULL ELSE rx.end_date END,
+                   p.time_zone, p.preferred_reminder_time, p.quiet_hours_start,
+                   p.quiet_hours_end, p.reminders_enabled, p.programme_held_at IS NOT NULL,
+                   array_agg(rx.id), array_agg(rx.patient_id)
+            FROM due
+            JOIN patients_prescription AS rx ON rx.id = due.prescription_id
+            JOIN patients_patient AS p ON p.id = rx.patient_id
+            GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
+            """,
+            [now, floor, floor + timedelta(days=IDLE_DAYS * 4)],
+        )
+        groups = cursor.fetchall()
+    computed: dict[PlanKey, tuple[list[Session], Session | None]] = {}
+    record = [ArrayText() for _ in range(5)]  # prescription, patient, day, session, due at
+    move = [ArrayText() for _ in range(5)]  # prescription, due at, day, session, ticked at
+    for (status, mask, sessions, reminder_time, start, end, zone_name, preferred, quiet_start,
+         quiet_end, enabled, held, ids, patients) in groups:  # fmt: skip
+        row = (None, None, status, mask, sessions, reminder_time, start, end, None, zone_name,
+               preferred, quiet_start, quiet_end, enabled, True if held else None)  # fmt: skip
+        key = _plan_key(row, floor)
+        due: list[Session] = []
+        following = None
+        if key is not None:
+            if key not in computed:
+                computed[key] = sessions_due(ReminderPlan(*key), since, now)
+            due, following = computed[key]
+        count = len(ids)
+        for day, number, at in due:
+            record[0].ids(ids)
+            record[1].ids(patients)
+            record[2].repeat(day, count)
+            record[3].parts.append(",".join([str(number)] * count))
+            record[4].repeat(at, count)
+        move[0].ids(ids)
+        move[1].repeat(following[2] if following else None, count)
+        move[2].repeat(following[0] if following else None, count)
+        move[3].parts.append(",".join([str(following[1]) if following else "NULL"] * count))
+        move[4].repeat(now, count)
+    if not groups:
+        return None, None
+    recorded = [str(column) for column in record] if record[0].parts else None
+    return recorded, [str(column) for column in move]
+
+
+def store_next_arrays(columns: list[str]) -> None:
+    _store_arrays(NextReminder._meta.db_table, columns)
+
+
 def store_next(updates: list[NextDue]) -> None:
     """Write each prescription's NextReminder row, made on its first write: one statement."""
     _store(NextReminder._meta.db_table, updates)
@@ -194,18 +280,7 @@ def _store(table: str, updates: Iterable[NextDue]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One statement from five arrays, as record_reminders does: 100,000 rows in one go.
-            columns = [array_literal(column) for column in zip(*updates, strict=True)]
-            cursor.execute(
-                f"""
-                INSERT INTO {table} (prescription_id, due_at, local_date, session, ticked_at)
-                SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::date[],
-                                     %s::smallint[], %s::timestamptz[])
-                ON CONFLICT (prescription_id) DO UPDATE
-                SET due_at = excluded.due_at, local_date = excluded.local_date,
-                    session = excluded.session, ticked_at = excluded.ticked_at
-                """,  # noqa: S608 (the table name is the model's own; the values are parameters)
-                columns,
-            )
+            _store_arrays(table, [array_literal(column) for column in zip(*updates, strict=True)])
             return
         cursor.executemany(
             f"""
@@ -243,3 +318,18 @@ def on_patient_saved(
     if raw or not _touches(update_fields, PATIENT_FIELDS):
         return
     patient_reminders_reschedule(instance)
+
+
+def _store_arrays(table: str, columns: list[str]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (prescription_id, due_at, local_date, session, ticked_at)
+            SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::date[],
+                                 %s::smallint[], %s::timestamptz[])
+            ON CONFLICT (prescription_id) DO UPDATE
+            SET due_at = excluded.due_at, local_date = excluded.local_date,
+                session = excluded.session, ticked_at = excluded.ticked_at
+            """,  # noqa: S608 (the table name is the model's own; the values are parameters)
+            columns,
+        )

@@ -36,7 +36,14 @@ from patients.models import (
     User,
     WeeklyDigest,
 )
-from patients.next_reminders import DueSession, array_literal, due_and_next, store_next
+from patients.next_reminders import (
+    DueSession,
+    array_literal,
+    due_and_next,
+    due_and_next_arrays,
+    store_next,
+    store_next_arrays,
+)
 from patients.schedule import in_quiet_hours, zone
 
 logger = logging.getLogger(__name__)
@@ -89,27 +96,8 @@ def record_reminders(
     constants = [kind, instant(now), Reminder.Delivery.PENDING]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The columns go over as five arrays: one INSERT … SELECT FROM unnest() costs a
-            # fraction of building 100,000 model instances for bulk_create.
             columns = [array_literal(column) for column in zip(*rows, strict=True)]
-            cursor.execute(
-                f"""
-                WITH inserted AS (
-                    INSERT INTO {table}
-                        (prescription_id, patient_id, local_date, session, due_at, kind,
-                         created_at, delivery, attempts, claimed_by, last_error)
-                    SELECT prescription, patient, day, session, due_at, %s, %s, %s, 0, '', ''
-                    FROM unnest(%s::bigint[], %s::bigint[], %s::date[], %s::smallint[],
-                                %s::timestamptz[]) AS due(prescription, patient, day, session,
-                                                          due_at)
-                    ON CONFLICT DO NOTHING
-                    RETURNING 1
-                )
-                SELECT count(*) FROM inserted
-                """,  # noqa: S608 (the table name is the model's own; the values are parameters)
-                [*constants, *columns],
-            )
-            return cursor.fetchone()[0]
+            return record_reminder_arrays(columns, now, kind)
         cursor.executemany(
             f"""
             INSERT INTO {table}
@@ -117,13 +105,42 @@ def record_reminders(
                  delivery, attempts, claimed_by, last_error)
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, '', '')
             ON CONFLICT DO NOTHING
-            """,  # noqa: S608 (as above)
+            """,  # noqa: S608 (the table name is the model's own; the values are parameters)
             [
                 (prescription, patient, day, session, instant(due_at), *constants)
                 for prescription, patient, day, session, due_at in rows
             ],
         )
         return max(cursor.rowcount, 0)
+
+
+def record_reminder_arrays(
+    columns: list[str], now: datetime, kind: str = Reminder.Kind.REMINDER
+) -> int:
+    """record_reminders() on PostgreSQL, from five array literals (prescription, patient, local
+    date, session, due at): one INSERT … SELECT FROM unnest() costs a fraction of building
+    100,000 model instances for bulk_create."""
+    table = Reminder._meta.db_table
+    constants = [kind, connection.ops.adapt_datetimefield_value(now), Reminder.Delivery.PENDING]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH inserted AS (
+                INSERT INTO {table}
+                    (prescription_id, patient_id, local_date, session, due_at, kind,
+                     created_at, delivery, attempts, claimed_by, last_error)
+                SELECT prescription, patient, day, session, due_at, %s, %s, %s, 0, '', ''
+                FROM unnest(%s::bigint[], %s::bigint[], %s::date[], %s::smallint[],
+                            %s::timestamptz[]) AS due(prescription, patient, day, session,
+                                                      due_at)
+                ON CONFLICT DO NOTHING
+                RETURNING 1
+            )
+            SELECT count(*) FROM inserted
+            """,  # noqa: S608 (the table name is the model's own; the values are parameters)
+            [*constants, *columns],
+        )
+        return cursor.fetchone()[0]
 
 
 def due_follow_ups(now: datetime) -> list[DueSession]:
@@ -188,10 +205,17 @@ def reminders_tick(now: datetime | None = None) -> TickReport:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         report.recovered = recover_stale_claims(now)
-        due, next_due = due_and_next(now)
         # Counted as inserted, not as computed: a second beat's rows are not this tick's.
-        report.reminders_recorded = record_reminders(due, now)
-        store_next(next_due)
+        if connection.vendor == "postgresql":
+            due_arrays, next_arrays = due_and_next_arrays(now)
+            if due_arrays:
+                report.reminders_recorded = record_reminder_arrays(due_arrays, now)
+            if next_arrays:
+                store_next_arrays(next_arrays)
+        else:
+            due, next_due = due_and_next(now)
+            report.reminders_recorded = record_reminders(due, now)
+            store_next(next_due)
         report.follow_ups_recorded = record_reminders(
             due_follow_ups(now), now, Reminder.Kind.FOLLOW_UP
         )
