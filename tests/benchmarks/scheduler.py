@@ -21,6 +21,7 @@ ACTIVE = 1_000_000
 DUE = 100_000
 GOAL_IDLE = 0.050  # s
 GOAL_DUE = 3.0  # s
+ROUNDS = 3
 
 
 def build(count: int, now: datetime) -> None:
@@ -105,7 +106,7 @@ def run(environment: object) -> list[Figure]:
     filled = time.perf_counter() - started
     assert not NextReminder.objects.filter(due_at__lte=now + timedelta(minutes=1)).exists()
 
-    idle = [tick_at(now + timedelta(minutes=1, seconds=second)) for second in range(5)]
+    idle = [tick_at(now + timedelta(minutes=1, seconds=second)) for second in range(5)]  # best
     idle_time, idle_queries, idle_recorded = min(idle)
     assert idle_recorded == 0
 
@@ -127,6 +128,13 @@ def run(environment: object) -> list[Figure]:
     reminders_reschedule(changed, now)
     rescheduled = time.perf_counter() - started
     due_time, due_queries, recorded = tick_at(due_at)
+    for _ in range(ROUNDS - 1):  # the machine is shared: the best of three, as for the idle tick
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM patients_reminder")
+            cursor.execute("VACUUM ANALYZE patients_reminder")
+            cursor.execute("VACUUM ANALYZE patients_nextreminder")
+        reminders_reschedule(changed, now)
+        due_time = min(due_time, tick_at(due_at)[0])
     assert recorded == DUE, f"{recorded} of {DUE} recorded"
     after_time, after_queries, _ = tick_at(due_at + timedelta(minutes=1))
 
@@ -145,7 +153,7 @@ def run(environment: object) -> list[Figure]:
         Figure("scheduler", f"work out again {DUE:,} changed prescriptions", rescheduled, "s"),
         Figure(
             "scheduler",
-            f"tick recording {DUE:,} due ({ACTIVE:,} active)",
+            f"tick recording {DUE:,} due ({ACTIVE:,} active), best of {ROUNDS}",
             due_time,
             "s",
             goal=f"< {GOAL_DUE:.0f} s",
