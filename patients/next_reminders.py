@@ -2,12 +2,19 @@
 prescription, under a partial index on `due_at`), so that a tick reads only what is due: its cost
 follows the sessions due, not the prescriptions that exist.
 
-One function keeps the column right, `reminders_reschedule()`: every change that can move a
+One function keeps the rows right, `reminders_reschedule()`: every change that can move a
 reminder (the prescription's dates, days, sessions, time or status; the patient's zone,
 preferred time, quiet hours, reminders on or off, a paused programme) calls it, through the
-models' post_save (patients/apps.py) or, for a conditional UPDATE, by hand. The tick advances the
-column after recording (`due_and_next()`). Both work out sessions with the same pure functions
-(patients/schedule.py), so they cannot disagree.
+models' post_save (patients/apps.py) or, for a conditional UPDATE, by hand. The tick moves each
+due row on after recording (`due_and_next()`, or `due_and_next_arrays()` on PostgreSQL). All of
+them work out sessions with the same pure functions (patients/schedule.py), so they cannot
+disagree.
+
+`ticked_at` is when a tick last recorded the prescription's sessions. Work done again after a
+change starts from the earlier of it and two hours ago (the catch-up window): in production that
+is the catch-up window, and a change reconsiders its sessions as a tick after beat was down
+would; a prescription no tick has seen yet starts from its first day, and the first tick brings
+it up to date.
 """
 
 from __future__ import annotations
@@ -297,6 +304,21 @@ def _store(table: str, updates: Iterable[NextDue]) -> None:
         )
 
 
+def _store_arrays(table: str, columns: list[str]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (prescription_id, due_at, local_date, session, ticked_at)
+            SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::date[],
+                                 %s::smallint[], %s::timestamptz[])
+            ON CONFLICT (prescription_id) DO UPDATE
+            SET due_at = excluded.due_at, local_date = excluded.local_date,
+                session = excluded.session, ticked_at = excluded.ticked_at
+            """,  # noqa: S608 (the table name is the model's own; the values are parameters)
+            columns,
+        )
+
+
 # Every save that can move a reminder goes through reminders_reschedule (see apps.py).
 
 
@@ -318,18 +340,3 @@ def on_patient_saved(
     if raw or not _touches(update_fields, PATIENT_FIELDS):
         return
     patient_reminders_reschedule(instance)
-
-
-def _store_arrays(table: str, columns: list[str]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (prescription_id, due_at, local_date, session, ticked_at)
-            SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::date[],
-                                 %s::smallint[], %s::timestamptz[])
-            ON CONFLICT (prescription_id) DO UPDATE
-            SET due_at = excluded.due_at, local_date = excluded.local_date,
-                session = excluded.session, ticked_at = excluded.ticked_at
-            """,  # noqa: S608 (the table name is the model's own; the values are parameters)
-            columns,
-        )
