@@ -175,3 +175,37 @@ def test_the_tick_runs_the_same_queries_for_one_due_prescription_as_for_thirty(
     assert nothing[0] == 0
     assert nothing[1] <= one[1]
     assert Reminder.objects.filter(patient=first).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_therapists_changes_in_the_admin_move_the_next_reminder(
+    client, clinic_people: SimpleNamespace, library: None, clock
+) -> None:
+    from django.urls import reverse
+
+    from exercises.models import ProgramTemplate
+    from patients.services import prescription_create_from_template
+    from tests.patients.test_prescriptions import change_form
+    from tests.two_factor import verified_login
+
+    patient = clinic_people.patient_a  # London
+    prescription = prescription_create_from_template(
+        patient=patient,
+        therapist=clinic_people.owner,
+        template=ProgramTemplate.objects.get(slug="glute-bridge-program"),
+        start_date=MONDAY,
+        days_mask=0b1111111,
+        created_by=clinic_people.owner.user,
+    )
+    assert next_reminder(patient) == (local(MONDAY, 18), MONDAY, 1)
+    verified_login(client, clinic_people.owner.user)
+    url = reverse("admin:patients_prescription_change", args=[prescription.pk])
+    response = client.post(url, change_form(prescription, reminder_time="19:15"))
+    assert response.status_code == 302
+    assert next_reminder(patient) == (local(MONDAY, 19, 15), MONDAY, 1)
+
+    changelist = reverse("admin:patients_prescription_changelist")
+    client.post(changelist, {"action": "pause", "_selected_action": [prescription.pk]})
+    assert next_reminder(patient) == (None, None, None)
+    client.post(changelist, {"action": "resume", "_selected_action": [prescription.pk]})
+    assert next_reminder(patient) == (local(MONDAY, 19, 15), MONDAY, 1)
