@@ -2,7 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 
 
 def _sync_groups(sender: AppConfig, **kwargs: Any) -> None:
@@ -28,3 +28,10 @@ class PatientsConfig(AppConfig):
         post_migrate.connect(_sync_groups, sender=self, dispatch_uid="patients-clinic-groups")
         # The idle clock starts at every login, including the test client's force_login.
         user_logged_in.connect(_start_session, dispatch_uid="patients-session-start")
+        # Every save that can move a reminder (admin, forms, services, the settings page) keeps
+        # the prescriptions' next reminder right, in the same transaction.
+        from patients.models import Patient, Prescription
+        from patients.next_reminders import on_patient_saved, on_prescription_saved
+
+        post_save.connect(on_prescription_saved, sender=Prescription, dispatch_uid="rx-next")
+        post_save.connect(on_patient_saved, sender=Patient, dispatch_uid="patient-next")

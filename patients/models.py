@@ -456,6 +456,35 @@ class Prescription(models.Model):
         return [d for d in (first + timedelta(n) for n in range(span)) if self.is_due_on(d)]
 
 
+class NextReminder(models.Model):
+    """When a prescription's next reminder is due, kept by patients/next_reminders.py on every
+    change that can move it and after each tick, so that a tick reads only what is due. A narrow
+    table of its own: a tick that records 100,000 reminders moves 100,000 of these rows on, and
+    a row with two indexes costs a fraction of a prescription's with five."""
+
+    prescription = models.OneToOneField(
+        Prescription, primary_key=True, on_delete=models.CASCADE, related_name="next_reminder"
+    )
+    due_at = models.DateTimeField(null=True, blank=True, help_text="Empty: no reminder to come.")
+    local_date = models.DateField(null=True, blank=True, help_text="The patient's date of it.")
+    session = models.PositiveSmallIntegerField(null=True, blank=True)
+    ticked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a tick last recorded the prescription's sessions."
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="next_reminder_due",
+                condition=models.Q(due_at__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Next reminder of {self.prescription_id}: {self.due_at}"
+
+
 class PrescribedExercise(Dosage):
     """One exercise of a prescription, with this patient's dose: a copy, so that editing the
     library or the template later never changes a patient's plan."""

@@ -20,6 +20,7 @@ from patients.reminders import (
     inactivity_check,
     reminders_tick,
 )
+from patients.retention import sent_emails_prune
 
 logger = logging.getLogger(__name__)
 
@@ -107,3 +108,8 @@ def check_inactivity() -> int:
 @shared_task(name="patients.schedule_digests", ignore_result=True)
 def schedule_digests() -> int:
     return digests_schedule()
+
+
+@shared_task(name="patients.prune_sent_emails", ignore_result=True)
+def prune_sent_emails() -> str:
+    return sent_emails_prune().summary()

@@ -22,6 +22,7 @@ from patients.models import (
     Therapist,
     User,
 )
+from patients.next_reminders import patient_reminders_reschedule
 from patients.reminders import NO_RECIPIENT, alert_recipients
 from patients.safety import HIGH_PAIN, URGENT_SIGN_KEYS, PainAssessment
 from patients.signals import patient_data_changed
@@ -149,6 +150,7 @@ def programme_hold(*, patient: Patient, reason: str, alert: Alert, now: datetime
     patient.programme_held_at = held_at
     patient.programme_held_reason = reason
     patient.programme_held_alert_id = alert_id
+    patient_reminders_reschedule(patient.pk)  # a conditional UPDATE: no post_save to do it
 
 
 def programme_resume(*, patient: Patient) -> bool:
@@ -163,6 +165,7 @@ def programme_resume(*, patient: Patient) -> bool:
             "programme_held_alert": [patient.programme_held_alert_id, None],
         }
         patient_data_changed.send(sender=Patient, instance=patient, changes=changes)
+        patient_reminders_reschedule(patient.pk)
     patient.programme_held_at = None
     patient.programme_held_reason = ""
     patient.programme_held_alert = None

@@ -287,6 +287,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = (env_str("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 # A reminder's "stop reminders" link works this many days (and once, for the state it was sent in).
 UNSUBSCRIBE_LINK_DAYS = env_int("UNSUBSCRIBE_LINK_DAYS", 60, minimum=1)
+# Sent and skipped reminders, invitations and digests are deleted after this many days (a week
+# at least: follow-ups and "reminded a moment ago" look back hours; alerts are always kept).
+RETENTION_DAYS = env_int("RETENTION_DAYS", 90, minimum=7)
 
 # `/healthz?worker=1` sends a task through Redis: only from this machine, or with this token
 # ("Authorization: Bearer <token>") for an uptime service elsewhere.
@@ -367,6 +370,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "patients.schedule_digests",
         "schedule": 900.0,
         "options": {"expires": 800},
+    },
+    # Daily: RETENTION_DAYS is counted in days, and batches keep each run's locks short.
+    "prune-sent-emails": {
+        "task": "patients.prune_sent_emails",
+        "schedule": 86400.0,
+        "options": {"expires": 3600},
     },
 }
 

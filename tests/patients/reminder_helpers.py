@@ -42,6 +42,15 @@ def patient_with_programme(
     return patient
 
 
+def change_prescriptions(patient: Patient, **fields: object) -> None:
+    """Change the patient's prescriptions as the admin does (a save each), so that their next
+    reminder follows; a bare queryset .update() would leave it where it was."""
+    for prescription in Prescription.objects.filter(patient=patient):
+        for name, value in fields.items():
+            setattr(prescription, name, value)
+        prescription.save()
+
+
 def tick(moment: datetime) -> dict[str, list[int]]:
     """One beat tick at `moment`, then the workers' share of it, run here (locmem mail)."""
     with time_machine.travel(moment, tick=False):

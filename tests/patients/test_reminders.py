@@ -17,7 +17,12 @@ from django.urls import reverse
 from patients.models import Alert, CheckOff, PainReport, Prescription, Reminder, WeeklyDigest
 from patients.reminders import digests_schedule, inactivity_check, reminders_tick
 from tests.mail import FlakyBackend
-from tests.patients.reminder_helpers import patient_with_programme, sent_to, tick
+from tests.patients.reminder_helpers import (
+    change_prescriptions,
+    patient_with_programme,
+    sent_to,
+    tick,
+)
 from tests.two_factor import verified_login
 
 LONDON = ZoneInfo("Europe/London")
@@ -96,7 +101,7 @@ def test_no_reminder_outside_the_prescriptions_days_dates_and_status(
     alex,
     change: dict[str, object],
 ) -> None:
-    Prescription.objects.filter(patient=alex).update(**change)
+    change_prescriptions(alex, **change)
     tick(at(18, 5))
     assert not Reminder.objects.exists()
 
@@ -162,7 +167,7 @@ def test_one_follow_up_only_when_nothing_was_logged(alex) -> None:
     assert not Reminder.objects.filter(kind="follow_up").exists()  # never late in the evening
 
     mail.outbox.clear()
-    Prescription.objects.filter(patient=alex).update(reminder_time=time(9, 0))
+    change_prescriptions(alex, reminder_time=time(9, 0))
     saturday = date(2026, 11, 21)
     tick(at(9, 0, saturday))
     tick(at(12, 0, saturday))
@@ -187,7 +192,7 @@ def test_one_follow_up_only_when_nothing_was_logged(alex) -> None:
 def test_no_follow_up_in_quiet_hours(alex) -> None:
     alex.quiet_hours_start, alex.quiet_hours_end = time(20, 30), time(7, 0)
     alex.save()
-    Prescription.objects.filter(patient=alex).update(reminder_time=time(17, 0))
+    change_prescriptions(alex, reminder_time=time(17, 0))
     tick(at(17, 0))
     tick(at(20, 45))
     assert not Reminder.objects.filter(kind="follow_up").exists()
@@ -223,7 +228,7 @@ def test_transient_mail_errors_retry_with_backoff_then_fail_in_the_admin(
 
     mail.outbox.clear()
     FlakyBackend.failures = 99
-    Prescription.objects.filter(patient=alex).update(reminder_time=time(9, 0))
+    change_prescriptions(alex, reminder_time=time(9, 0))
     saturday = date(2026, 11, 21)
     for minutes in range(0, 80, 16):
         tick(at(9, 0, saturday) + timedelta(minutes=minutes))
