@@ -35,6 +35,9 @@ from portal.widgets import TimeZoneSelect
 DAY_CHOICES = [(str(number), name) for number, name in enumerate(WEEKDAYS)]
 
 
+MAX_EMAIL_LENGTH = 254
+
+
 class FoldedEmailMixin:
     """The admin's user forms store the one spelling of an address and refuse a twin in any
     spelling (the model's unique check alone compares spellings as typed)."""
@@ -64,7 +67,16 @@ class LoginForm(AuthenticationForm):
     lockout (which reads the same folded value) counts one person once."""
 
     def clean_username(self) -> str:
-        return normalise_email(self.cleaned_data.get("username") or "")
+        folded = normalise_email(self.cleaned_data.get("username") or "")
+        # No address is longer (RFC 5321); Django sets the field's limit too late for it to be
+        # checked, and folding can lengthen what was typed.
+        if len(folded) > MAX_EMAIL_LENGTH:
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+        return folded
 
 
 class AdminLoginForm(LoginForm, AdminAuthenticationForm):
@@ -80,7 +92,8 @@ def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -
     """django-axes' key for an attempt (AXES_USERNAME_CALLABLE): the folded address, however it
     was typed, so that "PAT@x.test" and " pat@x.test" share pat@x.test's failures and lock."""
     typed = (credentials or {}).get("username") or request.POST.get("username", "")
-    return normalise_email(str(typed))
+    # The lockout's table holds 255 characters; the form refuses anything longer anyway.
+    return normalise_email(str(typed))[:MAX_EMAIL_LENGTH]
 
 
 class DaysField(forms.TypedMultipleChoiceField):

@@ -144,3 +144,22 @@ def test_clinic_staff_invitation_folds_the_address(db: None) -> None:
         role="therapist",
     )
     assert therapist.user.email == "ana.lopez@clinic.test"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "x" * 3000,  # far past any address
+        "ﷺ" * 20 + "@example.com",  # 32 characters typed, 372 once folded (NFKC expands each)
+    ],
+)
+@pytest.mark.parametrize("login_url", ["/accounts/login/", "/admin/login/"])
+def test_an_address_too_long_to_exist_is_refused_not_an_error(
+    client: Client, typed: str, login_url: str
+) -> None:
+    # The form's length limit is set after the field is made (Django's AuthenticationForm), so
+    # it was never checked: the lockout then tried to store a 3,000-character name (a 500).
+    response = client.post(login_url, {"username": typed, "password": "anything"})
+    assert response.status_code == 200
+    assert "correct email" in response.content.decode().lower()
