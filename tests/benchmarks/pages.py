@@ -203,12 +203,12 @@ def people_create() -> People:
     from tests.factories import ClinicFactory, PatientFactory, TherapistFactory
 
     clinic = ClinicFactory(name="Benchmark clinic")
-    therapist = TherapistFactory(clinic=clinic, user__email="therapist@bench.example")
+    therapist = TherapistFactory(clinic=clinic, user__email="therapist@pages-bench.example")
     exercises = list(Exercise.objects.filter(kind=Exercise.Kind.EXERCISE).order_by("slug"))
     patients, cookies, first_item = {}, {}, 0
     for size in (1, 20):
         patient = PatientFactory(
-            primary_therapist=therapist, user__email=f"patient{size}@bench.example"
+            primary_therapist=therapist, user__email=f"patient{size}@pages-bench.example"
         )
         prescription = Prescription.objects.create(
             patient=patient,
