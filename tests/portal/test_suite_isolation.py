@@ -4,6 +4,8 @@ Redis queue, and each cleans up after itself; what a killed run left is removed 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -40,9 +42,7 @@ services.stop()
 
 def a_run(mode: str) -> subprocess.Popen[str]:
     env = {
-        key: value
-        for key, value in __import__("os").environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL"}
+        key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}
     }
     env["PORTAL_TEST_SERVICES"] = mode
     return subprocess.Popen(
@@ -96,7 +96,7 @@ def test_what_a_killed_run_left_is_removed_by_the_next() -> None:
     for number in range(1, 16):
         client = redis.Redis.from_url(f"{LOCAL_REDIS}/{number}")
         if client.dbsize() == 0:
-            client.set(REDIS_MARK, f"{__import__('socket').gethostname()}:{pid}")
+            client.set(REDIS_MARK, f"{socket.gethostname()}:{pid}")
             client.rpush("celery", "a message nobody will take")
             held = number
             client.close()
