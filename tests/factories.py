@@ -114,3 +114,59 @@ def programme_create(patient: Patient) -> PrescribedExercise:
     return PrescribedExerciseFactory(
         prescription=prescription, exercise=exercise, order=1, hold_seconds=10, reps=15
     )
+
+
+def programme_with_history(
+    patient: Patient,
+    *,
+    size: int,
+    started_days_ago: int,
+    checked_off_days_ago: range,
+    reps: int,
+    note: str,
+    leave_first_undone: bool = False,
+) -> list[PrescribedExercise]:
+    """A programme of `size` shipped exercises (in turn, every other one held 10 s, every third
+    with the therapist's note) due every day, checked off on the days `checked_off_days_ago`
+    (0 is the patient's today); the first left undone if asked. For the page-cost tests and the
+    bench, which need the same patient at 1 and at 20 exercises."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from exercises.models import Exercise
+    from patients.models import EVERY_DAY, CheckOff
+
+    exercises = list(Exercise.objects.filter(kind=Exercise.Kind.EXERCISE).order_by("slug"))
+    prescription = Prescription.objects.create(
+        patient=patient,
+        therapist=patient.primary_therapist,
+        title="Home programme",
+        start_date=timezone.localdate() - timedelta(days=started_days_ago),
+        days_mask=EVERY_DAY,
+        reminder_time="18:00",
+    )
+    items = PrescribedExercise.objects.bulk_create(
+        PrescribedExercise(
+            prescription=prescription,
+            exercise=exercises[order % len(exercises)],
+            order=order + 1,
+            hold_seconds=10 if order % 2 else None,
+            reps=reps,
+            therapist_note=note if order % 3 == 0 else "",
+        )
+        for order in range(size)
+    )
+    today = patient.local_today(timezone.now())
+    CheckOff.objects.bulk_create(
+        CheckOff(
+            patient=patient,
+            prescribed_exercise=item,
+            local_date=today - timedelta(days=days_ago),
+            session=1,
+            created_at=timezone.now() - timedelta(days=days_ago),
+        )
+        for days_ago in checked_off_days_ago
+        for item in (items[1:] if leave_first_undone else items)
+    )
+    return items

@@ -23,7 +23,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -195,52 +194,29 @@ class People:
 
 
 def people_create() -> People:
-    from django.utils import timezone
-
-    from exercises.models import Exercise
-    from patients.models import EVERY_DAY, CheckOff, PrescribedExercise, Prescription
     from patients.triage import pain_report_create
-    from tests.factories import ClinicFactory, PatientFactory, TherapistFactory
+    from tests.factories import (
+        ClinicFactory,
+        PatientFactory,
+        TherapistFactory,
+        programme_with_history,
+    )
 
     clinic = ClinicFactory(name="Benchmark clinic")
     therapist = TherapistFactory(clinic=clinic, user__email="therapist@pages-bench.example")
-    exercises = list(Exercise.objects.filter(kind=Exercise.Kind.EXERCISE).order_by("slug"))
     patients, cookies, first_item = {}, {}, 0
     for size in (1, 20):
         patient = PatientFactory(
             primary_therapist=therapist, user__email=f"patient{size}@pages-bench.example"
         )
-        prescription = Prescription.objects.create(
-            patient=patient,
-            therapist=therapist,
-            title="Home programme",
-            start_date=timezone.localdate() - timedelta(days=60),
-            days_mask=EVERY_DAY,
-            reminder_time="18:00",
-        )
-        items = PrescribedExercise.objects.bulk_create(
-            PrescribedExercise(
-                prescription=prescription,
-                exercise=exercises[order % len(exercises)],
-                order=order + 1,
-                hold_seconds=10 if order % 2 else None,
-                reps=15,
-                therapist_note="Slowly, and breathe out as you lift." if order % 3 == 0 else "",
-            )
-            for order in range(size)
-        )
         # Two weeks of check-offs, for the history.
-        today = patient.local_today(timezone.now())
-        CheckOff.objects.bulk_create(
-            CheckOff(
-                patient=patient,
-                prescribed_exercise=item,
-                local_date=today - timedelta(days=days_ago),
-                session=1,
-                created_at=timezone.now() - timedelta(days=days_ago),
-            )
-            for days_ago in range(1, 15)
-            for item in items
+        items = programme_with_history(
+            patient,
+            size=size,
+            started_days_ago=60,
+            checked_off_days_ago=range(1, 15),
+            reps=15,
+            note="Slowly, and breathe out as you lift.",
         )
         patients[size], cookies[size] = patient, session_cookie(patient.user)
         first_item = items[0].pk

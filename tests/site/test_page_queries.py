@@ -4,7 +4,6 @@ no more than the number stated here."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +11,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from patients.models import CheckOff
 from tests.two_factor import verified_login
@@ -34,43 +32,18 @@ MOST_QUERIES = {
 
 def programme_of(size: int, therapist) -> SimpleNamespace:
     """A patient with `size` exercises due every day, a week of check-offs and a pain report."""
-    from exercises.models import Exercise
-    from patients.models import EVERY_DAY, CheckOff, PrescribedExercise, Prescription
     from patients.triage import pain_report_create
-    from tests.factories import PatientFactory
+    from tests.factories import PatientFactory, programme_with_history
 
-    exercises = list(Exercise.objects.filter(kind=Exercise.Kind.EXERCISE).order_by("slug"))
     patient = PatientFactory(primary_therapist=therapist)
-    prescription = Prescription.objects.create(
-        patient=patient,
-        therapist=therapist,
-        title="Home programme",
-        start_date=timezone.localdate() - timedelta(days=30),
-        days_mask=EVERY_DAY,
-        reminder_time="18:00",
-    )
-    items = [
-        PrescribedExercise.objects.create(
-            prescription=prescription,
-            exercise=exercises[order % len(exercises)],
-            order=order + 1,
-            hold_seconds=10 if order % 2 else None,
-            reps=12,
-            therapist_note="Slowly." if order % 3 == 0 else "",
-        )
-        for order in range(size)
-    ]
-    today = patient.local_today(timezone.now())
-    CheckOff.objects.bulk_create(
-        CheckOff(
-            patient=patient,
-            prescribed_exercise=item,
-            local_date=today - timedelta(days=days_ago),
-            session=1,
-            created_at=timezone.now() - timedelta(days=days_ago),
-        )
-        for days_ago in range(0, 7)
-        for item in items[1:]  # the first is still to do today
+    items = programme_with_history(
+        patient,
+        size=size,
+        started_days_ago=30,
+        checked_off_days_ago=range(0, 7),
+        reps=12,
+        note="Slowly.",
+        leave_first_undone=True,  # the first is still to do today
     )
     report = pain_report_create(patient=patient, score=3, moment="morning", qualities=["dull"])
     return SimpleNamespace(patient=patient, first=items[0], report=report)
