@@ -3,30 +3,15 @@ in one bulk insert), and no other query. Run with -s to see the figures."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audit.services import patient_data_read_record_from_signal
-from patients.signals import patient_data_read
+from tests.audit.helpers import reads_not_recorded
 from tests.factories import PatientFactory
 from tests.two_factor import verified_login
-
-
-@contextmanager
-def reads_not_recorded() -> Iterator[None]:
-    patient_data_read.disconnect(dispatch_uid="audit-patient-data-read")
-    try:
-        yield
-    finally:
-        patient_data_read.connect(
-            patient_data_read_record_from_signal, dispatch_uid="audit-patient-data-read"
-        )
 
 
 def queries(client: Client, url: str) -> list[str]:

@@ -4,8 +4,6 @@ plain, filtered and sorted. Run with -s to see the figures."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -17,9 +15,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audit.services import patient_data_read_record_from_signal
 from patients.models import Therapist
-from patients.signals import patient_data_read
+from tests.audit.helpers import reads_not_recorded
 from tests.bulk import clinic_patients_create
 from tests.factories import TherapistFactory
 from tests.two_factor import verified_login
@@ -104,19 +101,6 @@ LISTS: dict[str, list[str]] = {
     "exercises_source": ["", *sorts("exercises_source")],
     "exercises_disagreement": ["", *sorts("exercises_disagreement")],
 }
-
-
-@contextmanager
-def reads_not_recorded() -> Iterator[None]:
-    # The trail would grow with every list opened; its one INSERT a page is tested in
-    # tests/audit/test_costs.py.
-    patient_data_read.disconnect(dispatch_uid="audit-patient-data-read")
-    try:
-        yield
-    finally:
-        patient_data_read.connect(
-            patient_data_read_record_from_signal, dispatch_uid="audit-patient-data-read"
-        )
 
 
 def query_counts(
