@@ -18,7 +18,9 @@ GOOD = {
 }
 
 
-def run(command: list[str], **overrides: str | None) -> subprocess.CompletedProcess[str]:
+def good_env(**overrides: str | None) -> dict[str, str]:
+    """This process's environment with the GOOD settings, changed by `overrides` (None
+    removes a variable)."""
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
     env.update(GOOD)
     for name, value in overrides.items():
@@ -26,6 +28,11 @@ def run(command: list[str], **overrides: str | None) -> subprocess.CompletedProc
             env.pop(name, None)
         else:
             env[name] = value
+    return env
+
+
+def run(command: list[str], **overrides: str | None) -> subprocess.CompletedProcess[str]:
+    env = good_env(**overrides)
     return subprocess.run(
         command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60, check=False
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from portal.redis_server import free_port
-from tests.portal.test_configuration import GOOD, assert_one_clear_line, manage
+from tests.portal.test_configuration import assert_one_clear_line, good_env, manage
 from tests.processes import BASE_DIR
 
 UNREACHABLE = "postgres://postgres:hunter2@127.0.0.1:1/portal"
@@ -91,13 +91,7 @@ def test_debug_on_needs_no_collectstatic(empty_static_root: Path) -> None:
 def start_and_expect_a_refusal(command: list[str], **overrides: str | None) -> tuple[int, str, str]:
     """Runs a server command that should stop by itself; if it serves instead, stops it and
     every process it started."""
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(GOOD)
-    for name, value in overrides.items():
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
+    env = good_env(**overrides)
     process = subprocess.Popen(
         command, cwd=BASE_DIR, env=env, text=True, start_new_session=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
