@@ -473,3 +473,15 @@ class Citation(models.Model):
         super().clean()
         if not self.quote.strip():
             raise ValidationError({"quote": "A citation needs the quote."})
+
+
+class LibraryVersion(models.Model):
+    """One row: a token that every change to the library replaces, in the same transaction as the
+    change (exercises.fragments). Pages key the HTML they keep between requests on it, so what a
+    patient reads always follows the rows as committed, a rolled back change included and a
+    restored backup too (its token is the one its rows were written under)."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token

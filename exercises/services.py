@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from exercises.dosage import DOSE_FIELDS
+from exercises.fragments import library_changed
 from exercises.library_format import (
     FORMAT_VERSION,
     MAX_REPORTED_PROBLEMS,
@@ -418,6 +419,8 @@ def library_import(
         exercises=exercises,
         cards=cards,
     )
+    # Lines and citations are replaced in bulk, which sends no signal.
+    library_changed()
     return report
 
 

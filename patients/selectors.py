@@ -17,6 +17,7 @@ from django.db.models import (
     Case,
     Count,
     DateField,
+    Exists,
     F,
     FloatField,
     IntegerField,
@@ -29,15 +30,14 @@ from django.db.models import (
     Sum,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Cast, Coalesce, Least, NullIf
 from django.db.models.lookups import Exact, GreaterThan
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from exercises.fragments import library_version_subquery
 from exercises.models import Citation
-from exercises.selectors import content_prefetches
 from patients.models import (
     CheckOff,
     Clinic,
@@ -96,22 +96,6 @@ def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:
         Prescription.objects.select_related("patient__user", "therapist__user"),
         user,
         "patient__clinic",
-    )
-
-
-def prescribed_exercises_with_content() -> QuerySet[PrescribedExercise]:
-    """Prescribed exercises with everything their card shows: the exercise's lines (and their
-    sources) and the disagreements it takes part in; a fixed number of queries, however many."""
-    return (
-        PrescribedExercise.objects.select_related("exercise")
-        .prefetch_related(*content_prefetches("exercise__"))
-        .order_by("order", "id")
-    )
-
-
-def prescriptions_with_exercises(queryset: QuerySet[Prescription]) -> QuerySet[Prescription]:
-    return queryset.prefetch_related(
-        Prefetch("exercises", queryset=prescribed_exercises_with_content())
     )
 
 
@@ -388,14 +372,44 @@ def patient_history(patient: Patient, now: datetime | None = None) -> PatientHis
 
 
 def patient_for_user(user: User) -> Patient | None:
-    """The patient record of a logged-in person, or None (a therapist, an administrator)."""
+    """The patient record of a logged-in person, or None (a therapist, an administrator).
+
+    With it, in the same query: the clinic (most patient pages show its phone and hours), the
+    library's version (`library_version`: the pages' kept fragments are keyed on it) and whether a
+    screen is waiting (`has_open_screens`: Today reads them only then)."""
     if not user.is_authenticated:
         return None
+    from patients.models import ScreenRequest
+
     try:
-        # The clinic too: most patient pages show its phone and hours (one query fewer).
-        return Patient.objects.select_related("user", "clinic").get(user=user)
+        patient = (
+            Patient.objects.select_related("clinic")
+            .annotate(
+                library_version=library_version_subquery(),
+                has_open_screens=Exists(
+                    ScreenRequest.objects.filter(
+                        patient=OuterRef("pk"), status=ScreenRequest.Status.OPEN
+                    )
+                ),
+            )
+            .get(user=user)
+        )
     except Patient.DoesNotExist:
         return None
+    patient.user = user  # the request's own: not read again
+    return patient
+
+
+# What a card on Today is written from (patients/cards.py keys it on these): the prescribed
+# exercise's own row, its exercise's name and what says whether its programme is due today.
+TODAY_CARD_FIELDS = (
+    *(field.name for field in PrescribedExercise._meta.concrete_fields),
+    "exercise__name",
+    *(
+        f"prescription__{name}"
+        for name in ("status", "start_date", "end_date", "days_mask", "sessions_per_day")
+    ),
+)
 
 
 @dataclass
@@ -425,25 +439,27 @@ class TodayCard:
 
 
 def today_cards(patient: Patient, now: datetime | None = None) -> tuple[date, list[TodayCard]]:
-    """The exercises due on the patient's own date, with today's check-offs: three queries,
-    however many exercises."""
+    """The exercises due on the patient's own date, with today's check-offs: two queries,
+    however many exercises. How to do each is not read here: the card's HTML is kept between
+    requests (patients/cards.py), and only a card not kept reads it."""
     today = patient.local_today(now or timezone.now())
-    prescriptions = [
-        prescription
-        for prescription in prescriptions_with_exercises(
-            Prescription.objects.filter(
-                patient=patient, status=Prescription.Status.ACTIVE, start_date__lte=today
-            ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    # Dates and days are checked by is_due_on below: a filter on each costs more to build than
+    # the few rows of a patient's active programmes it would leave out.
+    items = (
+        PrescribedExercise.objects.filter(
+            prescription__patient=patient, prescription__status=Prescription.Status.ACTIVE
         )
-        if prescription.is_due_on(today)
-    ]
+        .select_related("prescription", "exercise")
+        .only(*TODAY_CARD_FIELDS)
+        .order_by("-prescription__start_date", "-prescription_id", "order", "id")
+    )
     check_offs: dict[int, list[CheckOff]] = defaultdict(list)
-    for check_off in CheckOff.objects.filter(patient=patient, local_date=today):
+    for check_off in CheckOff.objects.filter(patient=patient, local_date=today).order_by("pk"):
         check_offs[check_off.prescribed_exercise_id].append(check_off)
     cards = [
-        TodayCard(item=item, prescription=prescription, check_offs=check_offs[item.pk])
-        for prescription in prescriptions
-        for item in prescription.exercises.all()
+        TodayCard(item=item, prescription=item.prescription, check_offs=check_offs[item.pk])
+        for item in items
+        if item.prescription.is_due_on(today)
     ]
     return today, cards
 
@@ -452,13 +468,12 @@ def today_card(
     patient: Patient, item: PrescribedExercise, now: datetime | None = None
 ) -> TodayCard:
     today = patient.local_today(now or timezone.now())
-    # The card shows the exercise's sentences and disagreements: fetched in four queries,
-    # not one (or more) per sentence, quote and document.
-    prefetch_related_objects([item], *content_prefetches("exercise__"))
     return TodayCard(
         item=item,
         prescription=item.prescription,
-        check_offs=list(CheckOff.objects.filter(prescribed_exercise=item, local_date=today)),
+        check_offs=list(
+            CheckOff.objects.filter(prescribed_exercise=item, local_date=today).order_by("pk")
+        ),
     )
 
 
@@ -472,12 +487,12 @@ def prescribed_exercise_get_for_patient(*, patient: Patient, pk: object) -> Pres
 
 
 def prescribed_exercise_page_for_patient(*, patient: Patient, pk: object) -> PrescribedExercise:
-    """One of the patient's own prescribed exercises with all its page shows (its lines,
-    disagreements and citations), or 404."""
+    """One of the patient's own prescribed exercises with the quotes its page shows, or 404 (how
+    to do it is a kept fragment: exercises.fragments.exercise_bodies)."""
     return get_object_or_404(
-        prescribed_exercises_with_content()
-        .select_related("prescription__therapist__user")
-        .prefetch_related(
+        PrescribedExercise.objects.select_related(
+            "exercise", "prescription__therapist__user"
+        ).prefetch_related(
             Prefetch("exercise__citations", queryset=Citation.objects.select_related("source"))
         ),
         pk=pk,

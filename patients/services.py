@@ -440,21 +440,21 @@ def check_off_record(
         raise ActionRefused(PROGRAMME_PAUSED)
     if not prescription.is_due_on(today):
         raise ActionRefused("This exercise is not due today.")
-    done = set(
-        CheckOff.objects.filter(
+    done = {
+        check_off.session: check_off
+        for check_off in CheckOff.objects.filter(
             prescribed_exercise=prescribed_exercise, local_date=today
-        ).values_list("session", flat=True)
-    )
+        )
+    }
     if session is None:
         remaining = [s for s in range(1, prescription.sessions_per_day + 1) if s not in done]
         if not remaining:
-            existing = CheckOff.objects.get(
-                prescribed_exercise=prescribed_exercise, local_date=today, session=max(done)
-            )
-            return existing, False
+            return done[max(done)], False
         session = remaining[0]
     elif not 1 <= session <= prescription.sessions_per_day:
         raise ActionRefused("That session is not part of today's programme.")
+    elif session in done:  # the same tap again: nothing to write
+        return done[session], False
     try:
         with transaction.atomic():
             check_off = CheckOff.objects.create(

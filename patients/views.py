@@ -17,13 +17,16 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from exercises.fragments import exercise_bodies
 from patients import charts, safety
+from patients.cards import card_html, cards_html
 from patients.forms import (
     CheckOffRatingForm,
     PainReportForm,
@@ -39,7 +42,7 @@ from patients.selectors import (
     patient_for_user,
     patient_history,
     prescribed_exercise_get_for_patient,
-    prescriptions_with_exercises,
+    prescriptions_with_doses,
     today_card,
     today_cards,
 )
@@ -87,12 +90,10 @@ def _card_response(
     request: HttpRequest, patient: Patient, item: Any, *, error: str = "", status: int = 200
 ) -> HttpResponse:
     card = today_card(patient, item)
-    return render(
-        request,
-        "patients/_today_card.html",
-        {"card": card, "error": error, "rating_form": CheckOffRatingForm()},
-        status=status,
+    html = card_html(
+        card, csrf_token=get_token(request), error=error, version=patient.library_version
     )
+    return HttpResponse(html, status=status)
 
 
 def _refused(request: HttpRequest, patient: Patient, item: Any, message: str) -> HttpResponse:
@@ -109,7 +110,7 @@ def today(request: HttpRequest, patient: Patient) -> HttpResponse:
     if patient.safety_check_at is None:
         return redirect("safety_check")
     day, cards = today_cards(patient)
-    screen_requests = open_screen_requests(patient)
+    screen_requests = open_screen_requests(patient) if patient.has_open_screens else []
     if patient.programme_held:
         # Paused until the therapist has reviewed the report: nothing to tick off, no test.
         cards, screen_requests = [], []
@@ -120,8 +121,10 @@ def today(request: HttpRequest, patient: Patient) -> HttpResponse:
             "patient": patient,
             "day": day,
             "cards": cards,
+            "card_html": cards_html(
+                cards, csrf_token=get_token(request), version=patient.library_version
+            ),
             "done": sum(card.done for card in cards),
-            "rating_form": CheckOffRatingForm(),
             "safety": safety.today_safety(patient),
             "screen_requests": screen_requests,
         },
@@ -285,9 +288,19 @@ def history(request: HttpRequest, patient: Patient) -> HttpResponse:
 @require_GET
 @patient_required
 def handout(request: HttpRequest, patient: Patient) -> HttpResponse:
-    prescriptions = prescriptions_with_exercises(
-        Prescription.objects.filter(patient=patient, status=Prescription.Status.ACTIVE)
-    ).select_related("therapist__user")
+    prescriptions = list(
+        prescriptions_with_doses(
+            Prescription.objects.filter(patient=patient, status=Prescription.Status.ACTIVE)
+        ).select_related("therapist__user")
+    )
+    # How to do each exercise is read from the kept fragments, all at once (the library's rows
+    # only for those not kept).
+    items = [item for prescription in prescriptions for item in prescription.exercises.all()]
+    bodies = exercise_bodies(
+        ((item.exercise, item.dosage()) for item in items), patient.library_version
+    )
+    for item, body in zip(items, bodies, strict=True):
+        item.body = body  # type: ignore[attr-defined]
     return render(
         request,
         "patients/handout.html",

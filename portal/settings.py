@@ -297,6 +297,17 @@ HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "") or ""
 
 # Redis and Celery -----------------------------------------------------------------------------
 REDIS_URL = env_redis_url("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Web workers share the pages' fragments written from the library through Redis (exercises.
+# fragments): nothing there is the only copy of anything, and without it pages are written anew.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "portal",
+        # A Redis that stops answering costs a page a second at most, then it is written anew.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
 # Redis carries the work queue; the database stays the record of what must be sent.
 CELERY_BROKER_URL = REDIS_URL
 # Results are kept only for the few tasks that ask for one (the health check's ping).

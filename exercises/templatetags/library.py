@@ -10,13 +10,14 @@ through `_e`, which escapes it as the templates' autoescaping did.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
 from django import template
 from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
 
+from exercises.fragments import dosage_key, exercise_bodies, library_version
 from exercises.models import Citation, Disagreement, Line
 from exercises.wording import render_line
 
@@ -89,7 +90,7 @@ def citations_list(citations: Iterable[Citation]) -> SafeString:
     return mark_safe(f'<ul class="list-unstyled mb-0">{items}</ul>')  # noqa: S308
 
 
-def _memo(context: Any, key: tuple[object, ...], build: Callable[[], SafeString]) -> SafeString:
+def _memo(context: Any, key: tuple[object, ...], build: Callable[[], Any]) -> Any:
     """A fragment written once a page: the same disagreement (or the same exercise at the same
     dose) shown on several cards of one page is rendered once. Kept on the page's context, so
     nothing outlives the request."""
@@ -128,28 +129,41 @@ def disagreements_one(context: Any, disagreement: Disagreement) -> SafeString:
     return _memo(context, ("disagreement", disagreement.pk), lambda: _disagreement(disagreement))
 
 
+def exercise_body_html(
+    exercise: Any,
+    dosage: Mapping[str, object] | None,
+    *,
+    memo: dict[Hashable, SafeString],
+) -> SafeString:
+    """How to do an exercise: steps, cues and cautions, each sentence with its provenance and
+    `dosage` filled in; then every disagreement it takes part in (each written once in `memo`).
+    Read through exercises.fragments.exercise_bodies, which keeps what this writes."""
+    cues, cautions = exercise.cues(), exercise.cautions()
+    parts = [
+        '<h3 class="h6 mt-2">How to do it</h3>',
+        content_lines(exercise.steps(), dosage, "ol"),
+    ]
+    if cues:
+        parts += ['<h3 class="h6 mt-2">Keep in mind</h3>', content_lines(cues, dosage)]
+    if cautions:
+        parts.append(
+            '<div class="alert alert-warning py-2 mb-2"><h3 class="h6">Take care</h3>'
+            f"{content_lines(cautions, dosage)}</div>"
+        )
+    for disagreement in exercise.disagreements.all():
+        key = ("disagreement", disagreement.pk)
+        if key not in memo:
+            memo[key] = _disagreement(disagreement)
+        parts.append(memo[key])
+    return mark_safe("".join(parts))  # noqa: S308 (each part built above)
+
+
 @register.simple_tag(takes_context=True)
 def exercise_body(
     context: Any, exercise: Any, dosage: Mapping[str, object] | None = None
 ) -> SafeString:
-    """How to do an exercise: steps, cues and cautions, each sentence with its provenance and
-    `dosage` filled in; then every disagreement it takes part in."""
-
-    def build() -> SafeString:
-        cues, cautions = exercise.cues(), exercise.cautions()
-        parts = [
-            '<h3 class="h6 mt-2">How to do it</h3>',
-            content_lines(exercise.steps(), dosage, "ol"),
-        ]
-        if cues:
-            parts += ['<h3 class="h6 mt-2">Keep in mind</h3>', content_lines(cues, dosage)]
-        if cautions:
-            parts.append(
-                '<div class="alert alert-warning py-2 mb-2"><h3 class="h6">Take care</h3>'
-                f"{content_lines(cautions, dosage)}</div>"
-            )
-        parts += [disagreements_one(context, item) for item in exercise.disagreements.all()]
-        return mark_safe("".join(parts))  # noqa: S308 (each part built above)
-
-    key = ("exercise", exercise.pk, tuple(sorted((dosage or {}).items())))
-    return _memo(context, key, build)
+    """How to do an exercise at a dose (exercise_body_html), kept between requests. A page that
+    shows many reads them at once with exercises.fragments.exercise_bodies instead."""
+    version = _memo(context, ("library-version",), library_version)
+    key = ("exercise", exercise.pk, dosage_key(dosage))
+    return _memo(context, key, lambda: exercise_bodies([(exercise, dosage)], version)[0])

@@ -1,0 +1,98 @@
+"""Today's exercise cards as HTML, kept between requests (exercises.fragments).
+
+A card is kept under everything it is written from: the prescribed exercise's row (dose, note),
+the exercise's row, the sessions a day, today's check-offs of it (with their ratings) and the
+library's version (how to do it, its provenance and disagreements). A check-off, an edited dose
+or a changed library each make a new key, so nothing is invalidated by hand and no card outlives
+what it shows. A card with an error message is written each time.
+
+Only the CSRF token differs from one patient's request to the next: cards are written with a
+placeholder that each response replaces with its own token.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import models
+from django.template.loader import render_to_string
+from django.utils.crypto import salted_hmac
+from django.utils.safestring import SafeString, mark_safe
+
+from exercises.fragments import exercise_bodies, fragments, library_version
+from patients.forms import CheckOffRatingForm
+from patients.selectors import TodayCard
+
+TEMPLATE = "patients/_today_card.html"
+
+
+@functools.cache
+def csrf_placeholder() -> str:
+    # Secret, so no text a therapist writes into a card can be taken for it.
+    return "csrf-" + salted_hmac("patients.cards", "csrf placeholder").hexdigest()[:32]
+
+
+def _row(instance: models.Model) -> tuple[Any, ...]:
+    """The row's values as read (a field left out of the query is left out here too)."""
+    loaded = instance.__dict__
+    return tuple(
+        loaded[field.attname] for field in instance._meta.concrete_fields if field.attname in loaded
+    )
+
+
+def card_parts(card: TodayCard) -> tuple[Any, ...]:
+    """Everything a card is written from, besides the library."""
+    return (
+        _row(card.item),
+        _row(card.item.exercise),
+        card.sessions,
+        tuple(_row(check_off) for check_off in card.check_offs),
+    )
+
+
+def _write(cards: Sequence[TodayCard], version: str, csrf_token: str, error: str = "") -> list[str]:
+    bodies = exercise_bodies([(card.item.exercise, card.item.dosage()) for card in cards], version)
+    rating_form = CheckOffRatingForm()
+    return [
+        render_to_string(
+            TEMPLATE,
+            {
+                "card": card,
+                "body": body,
+                "error": error,
+                "rating_form": rating_form,
+                "csrf_token": csrf_token,
+            },
+        )
+        for card, body in zip(cards, bodies, strict=True)
+    ]
+
+
+def cards_html(
+    cards: Sequence[TodayCard], *, csrf_token: str, version: str | None = None
+) -> list[SafeString]:
+    """Each card's HTML with this request's CSRF token, read from the cache where it is kept.
+    `version`: the library's, if the caller has read it already."""
+    if not cards:
+        return []
+    version = version or library_version()
+    placeholder = csrf_placeholder()
+    kept = fragments(
+        "today-card",
+        [card_parts(card) for card in cards],
+        lambda positions: _write([cards[p] for p in positions], version, placeholder),
+        version,
+    )
+    return [mark_safe(html.replace(placeholder, csrf_token)) for html in kept]  # noqa: S308
+
+
+def card_html(
+    card: TodayCard, *, csrf_token: str, error: str = "", version: str | None = None
+) -> SafeString:
+    """One card (after a check-off, an undo or a rating), with `error` if there is one."""
+    if error:
+        html = _write([card], version or library_version(), csrf_token, error)[0]
+        return mark_safe(html)  # noqa: S308 (written by the template, which escapes)
+    return cards_html([card], csrf_token=csrf_token, version=version)[0]
