@@ -109,6 +109,8 @@ def fragments(
     parts: Sequence[Hashable],
     write: Callable[[list[int]], list[str]],
     version: str,
+    *,
+    seconds: int = FRAGMENT_SECONDS,
 ) -> list[SafeString]:
     """The fragment for each of `parts` (everything its HTML depends on besides the library at
     `version`): read from the cache in one round trip; those missing are written by
@@ -118,7 +120,7 @@ def fragments(
     missing = [position for position, key in enumerate(keys) if key not in found]
     if missing:
         written = {keys[p]: html for p, html in zip(missing, write(missing), strict=True)}
-        _cache_call(cache.set_many, written, FRAGMENT_SECONDS)
+        _cache_call(cache.set_many, written, seconds)
         found.update(written)
     # Every fragment was written by the portal's own code, each value escaped.
     return [mark_safe(found[key]) for key in keys]  # noqa: S308

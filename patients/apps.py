@@ -35,3 +35,7 @@ class PatientsConfig(AppConfig):
 
         post_save.connect(on_prescription_saved, sender=Prescription, dispatch_uid="rx-next")
         post_save.connect(on_patient_saved, sender=Patient, dispatch_uid="patient-next")
+        # Every change to what Today shows replaces the patient's page stamp.
+        from patients import page_stamps
+
+        page_stamps.connect()

@@ -1,4 +1,11 @@
-"""Today's exercise cards as HTML, kept between requests (exercises.fragments).
+"""Today as HTML, kept between requests (exercises.fragments): the page's content, and each
+exercise card on it.
+
+The content is kept under the patient's row (with their page stamp, which every change to their
+prescriptions, exercises, check-offs and screen requests replaces: patients/page_stamps.py), their
+day and the library's version, so that a Today with nothing changed costs one read of the
+patient's row. A paused programme (rare, and written with the clinic's contact and wording) is
+written each time.
 
 A card is kept under everything it is written from: the prescribed exercise's row (dose, note),
 the exercise's row, the sessions a day, today's check-offs of it (with their ratings) and the
@@ -14,18 +21,27 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import models
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 
 from exercises.fragments import exercise_bodies, fragments, library_version
 from patients.forms import CheckOffRatingForm
-from patients.selectors import TodayCard
+from patients.models import Patient
+from patients.safety import today_safety
+from patients.screens import open_screen_requests
+from patients.selectors import TodayCard, today_cards
 
 TEMPLATE = "patients/_today_card.html"
+CONTENT_TEMPLATE = "patients/_today_content.html"
+# Defence in depth: were a change ever made without replacing the page stamp, the page would
+# follow it after this long.
+CONTENT_SECONDS = 10 * 60
 
 
 @functools.cache
@@ -96,3 +112,35 @@ def card_html(
         html = _write([card], version or library_version(), csrf_token, error)[0]
         return mark_safe(html)  # noqa: S308 (written by the template, which escapes)
     return cards_html([card], csrf_token=csrf_token, version=version)[0]
+
+
+def today_html(patient: Patient, *, csrf_token: str, now: datetime | None = None) -> SafeString:
+    """Today's content for the patient, with this request's CSRF token."""
+    now = now or timezone.now()
+    version = getattr(patient, "library_version", None) or library_version()
+    placeholder = csrf_placeholder()
+
+    def write(positions: list[int]) -> list[str]:
+        day, cards = today_cards(patient, now)
+        screen_requests = open_screen_requests(patient)
+        safety = None
+        if patient.programme_held:
+            # Paused until the therapist has reviewed the report: nothing to tick off, no test;
+            # how to reach the clinic instead.
+            cards, screen_requests, safety = [], [], today_safety(patient)
+        context = {
+            "day": day,
+            "cards": cards,
+            "card_html": cards_html(cards, csrf_token=placeholder, version=version),
+            "done": sum(card.done for card in cards),
+            "safety": safety,
+            "screen_requests": screen_requests,
+        }
+        return [render_to_string(CONTENT_TEMPLATE, context)]
+
+    if patient.programme_held:
+        html = write([0])[0]
+    else:
+        parts = (_row(patient), patient.local_today(now))
+        html = fragments("today", [parts], write, version, seconds=CONTENT_SECONDS)[0]
+    return mark_safe(html.replace(placeholder, csrf_token))  # noqa: S308 (written by templates)

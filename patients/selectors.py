@@ -17,7 +17,6 @@ from django.db.models import (
     Case,
     Count,
     DateField,
-    Exists,
     F,
     FloatField,
     IntegerField,
@@ -371,29 +370,17 @@ def patient_history(patient: Patient, now: datetime | None = None) -> PatientHis
 # The patient's own pages ---------------------------------------------------------------------
 
 
-def patient_for_user(user: User) -> Patient | None:
+def patient_for_user(user: User, *, clinic: bool = True) -> Patient | None:
     """The patient record of a logged-in person, or None (a therapist, an administrator).
 
-    With it, in the same query: the clinic (most patient pages show its phone and hours), the
-    library's version (`library_version`: the pages' kept fragments are keyed on it) and whether a
-    screen is waiting (`has_open_screens`: Today reads them only then)."""
+    With it, in the same query: the clinic (most patient pages show its phone and hours; not
+    read with `clinic=False`) and the library's version (`library_version`: the pages' kept
+    fragments are keyed on it)."""
     if not user.is_authenticated:
         return None
-    from patients.models import ScreenRequest
-
+    patients = Patient.objects.annotate(library_version=library_version_subquery())
     try:
-        patient = (
-            Patient.objects.select_related("clinic")
-            .annotate(
-                library_version=library_version_subquery(),
-                has_open_screens=Exists(
-                    ScreenRequest.objects.filter(
-                        patient=OuterRef("pk"), status=ScreenRequest.Status.OPEN
-                    )
-                ),
-            )
-            .get(user=user)
-        )
+        patient = (patients.select_related("clinic") if clinic else patients).get(user=user)
     except Patient.DoesNotExist:
         return None
     patient.user = user  # the request's own: not read again
@@ -465,16 +452,19 @@ def today_cards(patient: Patient, now: datetime | None = None) -> tuple[date, li
 
 
 def today_card(
-    patient: Patient, item: PrescribedExercise, now: datetime | None = None
+    patient: Patient,
+    item: PrescribedExercise,
+    now: datetime | None = None,
+    *,
+    check_offs: list[CheckOff] | None = None,
 ) -> TodayCard:
-    today = patient.local_today(now or timezone.now())
-    return TodayCard(
-        item=item,
-        prescription=item.prescription,
-        check_offs=list(
+    """One card; `check_offs`: today's of this exercise, if the caller has just read them."""
+    if check_offs is None:
+        today = patient.local_today(now or timezone.now())
+        check_offs = list(
             CheckOff.objects.filter(prescribed_exercise=item, local_date=today).order_by("pk")
-        ),
-    )
+        )
+    return TodayCard(item=item, prescription=item.prescription, check_offs=check_offs)
 
 
 def prescribed_exercise_get_for_patient(*, patient: Patient, pk: object) -> PrescribedExercise:

@@ -36,6 +36,7 @@ from patients.models import (
     User,
     new_reminder_token,
 )
+from patients.page_stamps import page_stamps_bump
 from patients.signals import patient_data_changed
 from patients.triage import alert_notify, check_off_needs_guidance, programme_resume
 
@@ -255,6 +256,7 @@ def prescription_create_from_template(
         row.full_clean(exclude=["prescription", "exercise"])
         rows.append(row)
     PrescribedExercise.objects.bulk_create(rows)
+    page_stamps_bump(patient_ids=[patient.pk])  # bulk_create sends no signal
     prescription_record_version(prescription=prescription, user=created_by)
     return prescription
 
@@ -419,13 +421,20 @@ PROGRAMME_PAUSED = (
 )
 
 
+@dataclass
+class CheckOffRecorded:
+    check_off: CheckOff
+    created: bool  # False: the session was checked off already (a double tap, a retry)
+    today: list[CheckOff]  # the exercise's check-offs of the patient's day, this one among them
+
+
 def check_off_record(
     *,
     patient: Patient,
     prescribed_exercise: PrescribedExercise,
     session: int | None = None,
     now: datetime | None = None,
-) -> tuple[CheckOff, bool]:
+) -> CheckOffRecorded:
     """Check an exercise off for today's next undone session (or `session`).
 
     Safe to repeat: a double tap, a second tab or a retried request finds the check-off the
@@ -444,17 +453,22 @@ def check_off_record(
         check_off.session: check_off
         for check_off in CheckOff.objects.filter(
             prescribed_exercise=prescribed_exercise, local_date=today
-        )
+        ).order_by("pk")
     }
+
+    def recorded(check_off: CheckOff, created: bool) -> CheckOffRecorded:
+        rows = {**done, check_off.session: check_off}
+        return CheckOffRecorded(check_off, created, sorted(rows.values(), key=lambda c: c.pk))
+
     if session is None:
         remaining = [s for s in range(1, prescription.sessions_per_day + 1) if s not in done]
         if not remaining:
-            return done[max(done)], False
+            return recorded(done[max(done)], False)
         session = remaining[0]
     elif not 1 <= session <= prescription.sessions_per_day:
         raise ActionRefused("That session is not part of today's programme.")
     elif session in done:  # the same tap again: nothing to write
-        return done[session], False
+        return recorded(done[session], False)
     try:
         with transaction.atomic():
             check_off = CheckOff.objects.create(
@@ -464,12 +478,12 @@ def check_off_record(
                 session=session,
                 created_at=now,
             )
-    except IntegrityError:
+    except IntegrityError:  # another request made it a moment ago
         existing = CheckOff.objects.get(
             prescribed_exercise=prescribed_exercise, local_date=today, session=session
         )
-        return existing, False
-    return check_off, True
+        return recorded(existing, False)
+    return recorded(check_off, True)
 
 
 def _own_check_off_of_today(*, patient: Patient, check_off: CheckOff, now: datetime) -> None:

@@ -26,16 +26,15 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from exercises.fragments import exercise_bodies
 from patients import charts, safety
-from patients.cards import card_html, cards_html
+from patients.cards import card_html, today_html
 from patients.forms import (
     CheckOffRatingForm,
     PainReportForm,
     PatientSettingsForm,
     SafetyCheckForm,
 )
-from patients.models import Patient, Prescription
+from patients.models import CheckOff, Patient, Prescription
 from patients.reminders import LinkRefused, patient_from_unsubscribe_token
-from patients.screens import open_screen_requests
 from patients.selectors import (
     check_off_get_for_patient,
     pain_report_get_for_patient,
@@ -44,7 +43,6 @@ from patients.selectors import (
     prescribed_exercise_get_for_patient,
     prescriptions_with_doses,
     today_card,
-    today_cards,
 )
 from patients.services import (
     ActionRefused,
@@ -71,25 +69,35 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
     reset_url_token = "choose-password"  # noqa: S105 (a URL segment, not a password)
 
 
-def patient_required(view: PatientView) -> PatientView:
-    """The view gets the logged-in patient; a therapist is sent to the admin instead."""
+def patient_required(view: PatientView | None = None, *, clinic: bool = True) -> Any:
+    """The view gets the logged-in patient; a therapist is sent to the admin instead.
+    `clinic=False`: a page that seldom shows the clinic reads it only when it does."""
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        patient = patient_for_user(request.user)  # type: ignore[arg-type]
-        if patient is None:
-            if request.user.is_staff:
-                return redirect("admin:index")
-            return render(request, "patients/not_a_patient.html", status=403)
-        return view(request, patient, *args, **kwargs)
+    def decorator(view: PatientView) -> PatientView:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            patient = patient_for_user(request.user, clinic=clinic)  # type: ignore[arg-type]
+            if patient is None:
+                if request.user.is_staff:
+                    return redirect("admin:index")
+                return render(request, "patients/not_a_patient.html", status=403)
+            return view(request, patient, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
 
 
 def _card_response(
-    request: HttpRequest, patient: Patient, item: Any, *, error: str = "", status: int = 200
+    request: HttpRequest,
+    patient: Patient,
+    item: Any,
+    *,
+    error: str = "",
+    status: int = 200,
+    check_offs: list[CheckOff] | None = None,
 ) -> HttpResponse:
-    card = today_card(patient, item)
+    card = today_card(patient, item, check_offs=check_offs)
     html = card_html(
         card, csrf_token=get_token(request), error=error, version=patient.library_version
     )
@@ -104,35 +112,17 @@ def _refused(request: HttpRequest, patient: Patient, item: Any, message: str) ->
 
 
 @require_GET
-@patient_required
+@patient_required(clinic=False)
 def today(request: HttpRequest, patient: Patient) -> HttpResponse:
     # The warning signs are asked once before anything else; after that, from Today's link.
     if patient.safety_check_at is None:
         return redirect("safety_check")
-    day, cards = today_cards(patient)
-    screen_requests = open_screen_requests(patient) if patient.has_open_screens else []
-    if patient.programme_held:
-        # Paused until the therapist has reviewed the report: nothing to tick off, no test.
-        cards, screen_requests = [], []
-    return render(
-        request,
-        "patients/today.html",
-        {
-            "patient": patient,
-            "day": day,
-            "cards": cards,
-            "card_html": cards_html(
-                cards, csrf_token=get_token(request), version=patient.library_version
-            ),
-            "done": sum(card.done for card in cards),
-            "safety": safety.today_safety(patient),
-            "screen_requests": screen_requests,
-        },
-    )
+    content = today_html(patient, csrf_token=get_token(request))
+    return render(request, "patients/today.html", {"content": content})
 
 
 @require_POST
-@patient_required
+@patient_required(clinic=False)
 def check_off(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
     item = prescribed_exercise_get_for_patient(patient=patient, pk=item_id)
     raw_session = request.POST.get("session", "")
@@ -143,17 +133,17 @@ def check_off(request: HttpRequest, patient: Patient, item_id: int) -> HttpRespo
     try:
         if raw_session and session is None:
             raise ActionRefused("That session is not part of today's programme.")
-        check_off_record(patient=patient, prescribed_exercise=item, session=session)
+        recorded = check_off_record(patient=patient, prescribed_exercise=item, session=session)
     except ActionRefused as refused:
         return _refused(request, patient, item, str(refused))
     if request.htmx:  # type: ignore[attr-defined]
-        return _card_response(request, patient, item)
+        return _card_response(request, patient, item, check_offs=recorded.today)
     messages.success(request, f"{item.exercise.name}: done. Well done!")
     return redirect(f"{reverse_lazy('today')}#card-{item.pk}")
 
 
 @require_POST
-@patient_required
+@patient_required(clinic=False)
 def check_off_undo_view(request: HttpRequest, patient: Patient, check_off_id: int) -> HttpResponse:
     record = check_off_get_for_patient(patient=patient, pk=check_off_id)
     item = record.prescribed_exercise
@@ -168,7 +158,7 @@ def check_off_undo_view(request: HttpRequest, patient: Patient, check_off_id: in
 
 
 @require_POST
-@patient_required
+@patient_required(clinic=False)
 def check_off_rate_view(request: HttpRequest, patient: Patient, check_off_id: int) -> HttpResponse:
     record = check_off_get_for_patient(patient=patient, pk=check_off_id)
     item = record.prescribed_exercise

@@ -1,0 +1,54 @@
+"""A patient's page stamp (`Patient.page_stamp`): replaced by every change to the rows their Today
+page shows besides their own row, in the same transaction as the change, so that the page kept
+under it (patients/cards.py) is never read once the change is committed.
+
+The rows: prescriptions, their exercises, check-offs and screen requests. Their saves and
+deletes (admin, services, forms, a cascade) send Django's signals; a conditional UPDATE sends
+patients.signals.patient_data_changed; a bulk write calls `page_stamps_bump` itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import F, Model
+
+from patients.models import CheckOff, Patient, PrescribedExercise, Prescription, ScreenRequest
+
+WATCHED: tuple[type[Model], ...] = (Prescription, PrescribedExercise, CheckOff, ScreenRequest)
+
+
+def page_stamps_bump(
+    *, patient_ids: Iterable[int] = (), prescription_ids: Iterable[int] = ()
+) -> None:
+    patient_ids, prescription_ids = set(patient_ids), set(prescription_ids)
+    if prescription_ids:
+        patient_ids |= set(
+            Prescription.objects.filter(pk__in=prescription_ids).values_list(
+                "patient_id", flat=True
+            )
+        )
+    if patient_ids:
+        Patient.objects.filter(pk__in=patient_ids).update(page_stamp=F("page_stamp") + 1)
+
+
+def on_row_changed(sender: type[Model], instance: Any, **kwargs: Any) -> None:
+    if sender not in WATCHED:  # patient_data_changed also tells of alerts and patients
+        return
+    if isinstance(instance, PrescribedExercise):
+        page_stamps_bump(prescription_ids=[instance.prescription_id])
+    else:
+        page_stamps_bump(patient_ids=[instance.patient_id])
+
+
+def connect() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from patients.signals import patient_data_changed
+
+    for model in WATCHED:
+        label = model._meta.label
+        post_save.connect(on_row_changed, sender=model, dispatch_uid=f"page-stamp-{label}")
+        post_delete.connect(on_row_changed, sender=model, dispatch_uid=f"page-stamp-del-{label}")
+    patient_data_changed.connect(on_row_changed, dispatch_uid="page-stamp-conditional")
