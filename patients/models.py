@@ -253,9 +253,9 @@ class Patient(models.Model):
         editable=False,
         help_text="Today asks the patient about the urgent warning signs until they have answered.",
     )
-    # Replaced, in the same transaction, by every change to the rows Today shows besides the
-    # patient's own: prescriptions, their exercises, check-offs, screen requests
-    # (patients/page_stamps.py). Today is kept between requests under it.
+    # Replaced, in the same transaction, by every change to the rows Today and the history show
+    # besides the patient's own: prescriptions, their exercises, check-offs, screen requests, pain
+    # reports (patients/page_stamps.py). Those pages are kept between requests under it.
     page_stamp = models.PositiveBigIntegerField(default=0, editable=False)
     programme_held_at = models.DateTimeField(
         "programme paused since",

@@ -1,10 +1,10 @@
 """A patient's page stamp (`Patient.page_stamp`): replaced by every change to the rows their Today
-page shows besides their own row, in the same transaction as the change, so that the page kept
-under it (patients/cards.py) is never read once the change is committed.
+and history pages show besides their own row, in the same transaction as the change, so that a
+page kept under it (patients/kept.py) is never read once the change is committed.
 
-The rows: prescriptions, their exercises, check-offs and screen requests. Their saves and
-deletes (admin, services, forms, a cascade) send Django's signals; a conditional UPDATE sends
-patients.signals.patient_data_changed; a bulk write calls `page_stamps_bump` itself.
+The rows: prescriptions, their exercises, check-offs, screen requests and pain reports. Their
+saves and deletes (admin, services, forms, a cascade) send Django's signals; a conditional UPDATE
+sends patients.signals.patient_data_changed; a bulk write calls `page_stamps_bump` itself.
 """
 
 from __future__ import annotations
@@ -14,9 +14,22 @@ from typing import Any
 
 from django.db.models import F, Model
 
-from patients.models import CheckOff, Patient, PrescribedExercise, Prescription, ScreenRequest
+from patients.models import (
+    CheckOff,
+    PainReport,
+    Patient,
+    PrescribedExercise,
+    Prescription,
+    ScreenRequest,
+)
 
-WATCHED: tuple[type[Model], ...] = (Prescription, PrescribedExercise, CheckOff, ScreenRequest)
+WATCHED: tuple[type[Model], ...] = (
+    Prescription,
+    PrescribedExercise,
+    CheckOff,
+    ScreenRequest,
+    PainReport,
+)
 
 
 def page_stamps_bump(

@@ -387,7 +387,7 @@ def patient_for_user(user: User, *, clinic: bool = True) -> Patient | None:
     return patient
 
 
-# What a card on Today is written from (patients/cards.py keys it on these): the prescribed
+# What a card on Today is written from (patients/kept.py keys it on these): the prescribed
 # exercise's own row, its exercise's name and what says whether its programme is due today.
 TODAY_CARD_FIELDS = (
     *(field.name for field in PrescribedExercise._meta.concrete_fields),
@@ -428,7 +428,7 @@ class TodayCard:
 def today_cards(patient: Patient, now: datetime | None = None) -> tuple[date, list[TodayCard]]:
     """The exercises due on the patient's own date, with today's check-offs: two queries,
     however many exercises. How to do each is not read here: the card's HTML is kept between
-    requests (patients/cards.py), and only a card not kept reads it."""
+    requests (patients/kept.py), and only a card not kept reads it."""
     today = patient.local_today(now or timezone.now())
     # Dates and days are checked by is_due_on below: a filter on each costs more to build than
     # the few rows of a patient's active programmes it would leave out.

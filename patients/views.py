@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -19,20 +20,23 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from exercises.fragments import exercise_bodies
 from patients import charts, safety
-from patients.cards import card_html, today_html
 from patients.forms import (
     CheckOffRatingForm,
     PainReportForm,
     PatientSettingsForm,
     SafetyCheckForm,
 )
+from patients.kept import card_html, patient_page, today_html
 from patients.models import CheckOff, Patient, Prescription
 from patients.reminders import LinkRefused, patient_from_unsubscribe_token
 from patients.selectors import (
@@ -258,19 +262,47 @@ def safety_check_result(request: HttpRequest, patient: Patient, check_id: int) -
 @require_GET
 @patient_required
 def history(request: HttpRequest, patient: Patient) -> HttpResponse:
+    content = patient_page("history", patient, timezone.now(), lambda _: _history_html(patient))
+    return render(request, "patients/history.html", {"content": content})
+
+
+def _history_html(patient: Patient) -> str:
     record = patient_history(patient)
-    check_offs = patient.check_offs.select_related("prescribed_exercise__exercise").filter(
-        local_date__gte=record.first_day
-    )[:60]
-    return render(
-        request,
-        "patients/history.html",
+    days: dict[date, str] = {}  # each day's words, written once (a day has many check-offs)
+
+    def day_words(day: date) -> str:
+        if day not in days:
+            days[day] = date_format(day, "D j M")
+        return days[day]
+
+    # What the lists show of each row, not three models apiece read by the template.
+    check_offs = [
+        {
+            "day": day_words(day),
+            "exercise": exercise,
+            "difficulty": CheckOff.Difficulty(difficulty).label.lower() if difficulty else "",
+        }
+        for day, exercise, difficulty in patient.check_offs.filter(
+            local_date__gte=record.first_day
+        ).values_list("local_date", "prescribed_exercise__exercise__name", "difficulty")[:60]
+    ]
+    pain_reports = [
+        {
+            "url": reverse("pain_report", args=[report.pk]),
+            "day": day_words(report.local_date),
+            "score": report.score,
+            "moment": report.get_moment_display().lower(),
+        }
+        for report in list(reversed(record.pain_reports))[:30]
+    ]
+    return render_to_string(
+        "patients/_history_content.html",
         {
             "history": record,
             "pain_chart": charts.pain_chart(record, patient.pain_baseline),
             "adherence_calendar": charts.adherence_calendar(record),
             "check_offs": check_offs,
-            "pain_reports": list(reversed(record.pain_reports))[:30],
+            "pain_reports": pain_reports,
         },
     )
 

@@ -163,7 +163,7 @@ def test_a_card_follows_its_dose_note_and_check_offs(alex: Client, runner: Simpl
 def test_each_response_carries_its_own_patients_csrf_token(runner: SimpleNamespace) -> None:
     """Cards are kept with a placeholder for the token: the form a patient posts without
     JavaScript carries the token of their own session, and the placeholder is never shown."""
-    from patients.cards import csrf_placeholder
+    from patients.kept import csrf_placeholder
 
     for patient, bridge in (
         (runner.patient_a, runner.bridge_a),

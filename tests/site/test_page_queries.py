@@ -17,7 +17,7 @@ from tests.two_factor import verified_login
 
 # The most queries each page may run, whatever the programme's size.
 MOST_QUERIES = {
-    "today": 5,  # was 12 before it was kept (patients/cards.py): the patient's row, no more
+    "today": 5,  # was 12 before it was kept (patients/kept.py): the patient's row, no more
     "check-off": 12,  # the card it answers with was 56 (queries per sentence and quote)
     "programme": 6,
     "exercise page": 6,

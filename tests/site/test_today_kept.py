@@ -1,5 +1,5 @@
 """Today is kept between requests under the patient's row (with their page stamp), their day and
-the library's version (patients/cards.py, patients/page_stamps.py): every change a therapist, the
+the library's version (patients/kept.py, patients/page_stamps.py): every change a therapist, the
 patient or the portal makes to what it shows is on the page at the next request."""
 
 from __future__ import annotations
@@ -185,6 +185,7 @@ def test_every_change_to_a_row_today_shows_replaces_the_patients_page_stamp(
     """The rule itself, on the rows: their saves, deletes and conditional updates."""
     from patients.models import ScreenRequest
     from patients.screens import screen_request_create, screen_requests_cancel
+    from patients.triage import pain_report_create
 
     patient, other = runner.patient_a, runner.patient_b
 
@@ -215,6 +216,7 @@ def test_every_change_to_a_row_today_shows_replaces_the_patients_page_stamp(
             screen_requests=ScreenRequest.objects.filter(patient=patient)
         ),
         lambda: runner.plank_a.delete(),
+        lambda: pain_report_create(patient=patient, score=2, moment="morning", qualities=["dull"]),
     ]
     for change in changes:
         before = dict(zip((patient.pk, other.pk), stamps(), strict=True))
@@ -222,3 +224,24 @@ def test_every_change_to_a_row_today_shows_replaces_the_patients_page_stamp(
         after = dict(zip((patient.pk, other.pk), stamps(), strict=True))
         assert after[patient.pk] > before[patient.pk]
         assert after[other.pk] == before[other.pk]  # another patient's page is left as it was
+
+
+@pytest.mark.django_db
+def test_the_history_is_kept_and_follows_check_offs_and_pain_reports(
+    alex: Client, runner: SimpleNamespace
+) -> None:
+    from patients.triage import pain_report_create
+
+    def history() -> str:
+        first, second = (alex.get("/history/").content.decode() for _ in range(2))
+        main = slice(first.index("<main"), first.index("</main>"))
+        assert second[main] == first[main]  # read from what the first kept
+        return first
+
+    assert "Nothing checked off yet." in history()
+    alex.post(f"/today/exercises/{runner.bridge_a.pk}/check-off/", **HTMX)
+    html = history()
+    assert "Glute bridge (hip bridge)</li>" in html and "Nothing checked off yet." not in html
+    pain_report_create(patient=runner.patient_a, score=6, moment="running", qualities=["dull"])
+    html = history()
+    assert "6/10 · during or after running" in html and 'class="pain-point"' in html

@@ -1,11 +1,11 @@
-"""Today as HTML, kept between requests (exercises.fragments): the page's content, and each
-exercise card on it.
+"""A patient's pages kept between requests (exercises.fragments): Today's content and each
+exercise card on it, and the history's content.
 
-The content is kept under the patient's row (with their page stamp, which every change to their
-prescriptions, exercises, check-offs and screen requests replaces: patients/page_stamps.py), their
-day and the library's version, so that a Today with nothing changed costs one read of the
-patient's row. A paused programme (rare, and written with the clinic's contact and wording) is
-written each time.
+A page is kept under the patient's row (with their page stamp, which every change to their
+prescriptions, exercises, check-offs, screen requests and pain reports replaces:
+patients/page_stamps.py), their day and the library's version, so that a page with nothing
+changed costs one read of the patient's row. Today with a paused programme (rare, and written
+with the clinic's contact and wording) is written each time.
 
 A card is kept under everything it is written from: the prescribed exercise's row (dose, note),
 the exercise's row, the sessions a day, today's check-offs of it (with their ratings) and the
@@ -20,7 +20,7 @@ placeholder that each response replaces with its own token.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,16 +38,16 @@ from patients.screens import open_screen_requests
 from patients.selectors import TodayCard, today_cards
 
 TEMPLATE = "patients/_today_card.html"
-CONTENT_TEMPLATE = "patients/_today_content.html"
-# Defence in depth: were a change ever made without replacing the page stamp, the page would
+TODAY_TEMPLATE = "patients/_today_content.html"
+# Defence in depth: were a change ever made without replacing the page stamp, a page would
 # follow it after this long.
-CONTENT_SECONDS = 10 * 60
+PAGE_SECONDS = 10 * 60
 
 
 @functools.cache
 def csrf_placeholder() -> str:
     # Secret, so no text a therapist writes into a card can be taken for it.
-    return "csrf-" + salted_hmac("patients.cards", "csrf placeholder").hexdigest()[:32]
+    return "csrf-" + salted_hmac("patients.kept", "csrf placeholder").hexdigest()[:32]
 
 
 def _row(instance: models.Model) -> tuple[Any, ...]:
@@ -114,13 +114,23 @@ def card_html(
     return cards_html([card], csrf_token=csrf_token, version=version)[0]
 
 
+def patient_page(
+    kind: str, patient: Patient, now: datetime, write: Callable[[str], str]
+) -> SafeString:
+    """A page's content for the patient, kept under their row (with their page stamp), their day
+    and the library's version. `write(version)` writes it from the database when it is not kept;
+    a CSRF token in it is the placeholder (csrf_placeholder), which the caller fills in."""
+    version = getattr(patient, "library_version", None) or library_version()
+    parts = (_row(patient), patient.local_today(now))
+    return fragments(kind, [parts], lambda _: [write(version)], version, seconds=PAGE_SECONDS)[0]
+
+
 def today_html(patient: Patient, *, csrf_token: str, now: datetime | None = None) -> SafeString:
     """Today's content for the patient, with this request's CSRF token."""
     now = now or timezone.now()
-    version = getattr(patient, "library_version", None) or library_version()
     placeholder = csrf_placeholder()
 
-    def write(positions: list[int]) -> list[str]:
+    def write(version: str) -> str:
         day, cards = today_cards(patient, now)
         screen_requests = open_screen_requests(patient)
         safety = None
@@ -136,11 +146,10 @@ def today_html(patient: Patient, *, csrf_token: str, now: datetime | None = None
             "safety": safety,
             "screen_requests": screen_requests,
         }
-        return [render_to_string(CONTENT_TEMPLATE, context)]
+        return render_to_string(TODAY_TEMPLATE, context)
 
-    if patient.programme_held:
-        html = write([0])[0]
+    if patient.programme_held:  # written with the clinic's contact and wording: not kept
+        html = write(getattr(patient, "library_version", None) or library_version())
     else:
-        parts = (_row(patient), patient.local_today(now))
-        html = fragments("today", [parts], write, version, seconds=CONTENT_SECONDS)[0]
+        html = patient_page("today", patient, now, write)
     return mark_safe(html.replace(placeholder, csrf_token))  # noqa: S308 (written by templates)
