@@ -50,7 +50,7 @@ def csrf_placeholder() -> str:
     return "csrf-" + salted_hmac("patients.kept", "csrf placeholder").hexdigest()[:32]
 
 
-def _row(instance: models.Model) -> tuple[Any, ...]:
+def row_values(instance: models.Model) -> tuple[Any, ...]:
     """The row's values as read (a field left out of the query is left out here too)."""
     loaded = instance.__dict__
     return tuple(
@@ -61,10 +61,10 @@ def _row(instance: models.Model) -> tuple[Any, ...]:
 def card_parts(card: TodayCard) -> tuple[Any, ...]:
     """Everything a card is written from, besides the library."""
     return (
-        _row(card.item),
-        _row(card.item.exercise),
+        row_values(card.item),
+        row_values(card.item.exercise),
         card.sessions,
-        tuple(_row(check_off) for check_off in card.check_offs),
+        tuple(row_values(check_off) for check_off in card.check_offs),
     )
 
 
@@ -115,13 +115,13 @@ def card_html(
 
 
 def patient_page(
-    kind: str, patient: Patient, now: datetime, write: Callable[[str], str]
+    kind: str, patient: Patient, now: datetime, write: Callable[[str], str], *more: Any
 ) -> SafeString:
-    """A page's content for the patient, kept under their row (with their page stamp), their day
-    and the library's version. `write(version)` writes it from the database when it is not kept;
-    a CSRF token in it is the placeholder (csrf_placeholder), which the caller fills in."""
+    """A page's content for the patient, kept under their row (with their page stamp), their day,
+    the library's version and `more`. `write(version)` writes it from the database when it is not
+    kept; a CSRF token in it is the placeholder (csrf_placeholder), which the caller fills in."""
     version = getattr(patient, "library_version", None) or library_version()
-    parts = (_row(patient), patient.local_today(now))
+    parts = (row_values(patient), patient.local_today(now), *more)
     return fragments(kind, [parts], lambda _: [write(version)], version, seconds=PAGE_SECONDS)[0]
 
 
@@ -153,3 +153,14 @@ def today_html(patient: Patient, *, csrf_token: str, now: datetime | None = None
     else:
         html = patient_page("today", patient, now, write)
     return mark_safe(html.replace(placeholder, csrf_token))  # noqa: S308 (written by templates)
+
+
+def form_html(form: Any, *parts: Any) -> SafeString:
+    """An unbound form as crispy-forms writes it (its helper's layout, no <form> tag and so no
+    CSRF token), kept under the form's class and `parts`, everything its fields show (the
+    instance's row, the choices): crispy's templates take most of a form page's time."""
+    from crispy_forms.utils import render_crispy_form
+
+    assert not form.is_bound, "a form with the patient's input is written each time"
+    kind = f"form:{type(form).__module__}.{type(form).__qualname__}"
+    return fragments(kind, [parts], lambda _: [render_crispy_form(form)], "forms")[0]

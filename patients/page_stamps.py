@@ -4,7 +4,8 @@ page kept under it (patients/kept.py) is never read once the change is committed
 
 The rows: prescriptions, their exercises, check-offs, screen requests and pain reports. Their
 saves and deletes (admin, services, forms, a cascade) send Django's signals; a conditional UPDATE
-sends patients.signals.patient_data_changed; a bulk write calls `page_stamps_bump` itself.
+sends patients.signals.patient_data_changed; a bulk write calls `page_stamps_bump` itself. A
+therapist's name, on their patients' programme pages, replaces those patients' stamps when saved.
 """
 
 from __future__ import annotations
@@ -55,9 +56,19 @@ def on_row_changed(sender: type[Model], instance: Any, **kwargs: Any) -> None:
         page_stamps_bump(patient_ids=[instance.patient_id])
 
 
+def on_therapist_renamed(sender: type[Model], instance: Any, **kwargs: Any) -> None:
+    """A therapist's name is on their patients' programme pages ("your therapist: …")."""
+    if kwargs.get("update_fields") == frozenset({"last_login"}):  # every login saves that alone
+        return
+    Patient.objects.filter(prescriptions__therapist__user=instance.pk).update(
+        page_stamp=F("page_stamp") + 1
+    )
+
+
 def connect() -> None:
     from django.db.models.signals import post_delete, post_save
 
+    from patients.models import User
     from patients.signals import patient_data_changed
 
     for model in WATCHED:
@@ -65,3 +76,4 @@ def connect() -> None:
         post_save.connect(on_row_changed, sender=model, dispatch_uid=f"page-stamp-{label}")
         post_delete.connect(on_row_changed, sender=model, dispatch_uid=f"page-stamp-del-{label}")
     patient_data_changed.connect(on_row_changed, dispatch_uid="page-stamp-conditional")
+    post_save.connect(on_therapist_renamed, sender=User, dispatch_uid="page-stamp-therapist")

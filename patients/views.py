@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from django.conf import settings
@@ -36,8 +36,8 @@ from patients.forms import (
     PatientSettingsForm,
     SafetyCheckForm,
 )
-from patients.kept import card_html, patient_page, today_html
-from patients.models import CheckOff, Patient, Prescription
+from patients.kept import card_html, form_html, patient_page, row_values, today_html
+from patients.models import CheckOff, Patient, Prescription, time_zone_choices
 from patients.reminders import LinkRefused, patient_from_unsubscribe_token
 from patients.selectors import (
     check_off_get_for_patient,
@@ -208,9 +208,10 @@ def pain_report_new(request: HttpRequest, patient: Patient) -> HttpResponse:
         return redirect("pain_report", report_id=report.pk)
     status = 400 if request.method == "POST" else 200
     question = safety.urgent_question(safety.clinic_wordings(patient.clinic_id))
-    return render(
-        request, "patients/pain_form.html", {"form": form, "question": question}, status=status
-    )
+    context = {"form": form, "question": question}
+    if not form.is_bound:  # the same empty fields for everyone: kept
+        context["form_html"] = form_html(form)
+    return render(request, "patients/pain_form.html", context, status=status)
 
 
 @require_GET
@@ -310,6 +311,17 @@ def _history_html(patient: Patient) -> str:
 @require_GET
 @patient_required
 def handout(request: HttpRequest, patient: Patient) -> HttpResponse:
+    if patient.programme_held:  # written with the clinic's contact and wording: not kept
+        content = _handout_html(patient, patient.library_version)
+    else:
+        name = (patient.user.first_name, patient.user.last_name, patient.user.email)
+        content = patient_page(
+            "programme", patient, timezone.now(), partial(_handout_html, patient), name
+        )
+    return render(request, "patients/handout.html", {"content": content})
+
+
+def _handout_html(patient: Patient, version: str | None) -> str:
     prescriptions = list(
         prescriptions_with_doses(
             Prescription.objects.filter(patient=patient, status=Prescription.Status.ACTIVE)
@@ -318,20 +330,15 @@ def handout(request: HttpRequest, patient: Patient) -> HttpResponse:
     # How to do each exercise is read from the kept fragments, all at once (the library's rows
     # only for those not kept).
     items = [item for prescription in prescriptions for item in prescription.exercises.all()]
-    bodies = exercise_bodies(
-        ((item.exercise, item.dosage()) for item in items), patient.library_version
-    )
+    bodies = exercise_bodies(((item.exercise, item.dosage()) for item in items), version)
     for item, body in zip(items, bodies, strict=True):
         item.body = body  # type: ignore[attr-defined]
-    return render(
-        request,
-        "patients/handout.html",
-        {
-            "patient": patient,
-            "prescriptions": prescriptions,
-            "safety": safety.today_safety(patient),
-        },
-    )
+    context = {
+        "patient": patient,
+        "prescriptions": prescriptions,
+        "safety": safety.today_safety(patient),
+    }
+    return render_to_string("patients/_handout_content.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -345,12 +352,11 @@ def settings_view(request: HttpRequest, patient: Patient) -> HttpResponse:
         messages.success(request, "Your settings are saved.")
         return redirect("settings")
     status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "patients/settings.html",
-        {"form": form, "two_factor": two_factor_status(request.user)},  # type: ignore[arg-type]
-        status=status,
-    )
+    context = {"form": form, "two_factor": two_factor_status(request.user)}  # type: ignore[arg-type]
+    if not form.is_bound:  # the patient's saved settings, kept under their row and the zones
+        zones = time_zone_choices()  # the installed tzdata's, read once a process
+        context["form_html"] = form_html(form, row_values(patient), len(zones), zones[-1])
+    return render(request, "patients/settings.html", context, status=status)
 
 
 @csrf_exempt  # the mail client posts without a session; the signed token is the proof

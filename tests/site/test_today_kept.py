@@ -245,3 +245,22 @@ def test_the_history_is_kept_and_follows_check_offs_and_pain_reports(
     pain_report_create(patient=runner.patient_a, score=6, moment="running", qualities=["dull"])
     html = history()
     assert "6/10 · during or after running" in html and 'class="pain-point"' in html
+
+
+@pytest.mark.django_db
+def test_the_programme_page_is_kept_and_follows_its_exercises_and_the_therapists_name(
+    alex: Client, runner: SimpleNamespace
+) -> None:
+    def programme() -> str:
+        first, second = (alex.get("/programme/").content.decode() for _ in range(2))
+        main = slice(first.index("<main"), first.index("</main>"))
+        assert second[main] == first[main]  # read from what the first kept
+        return first
+
+    assert "Side plank" in programme()
+    runner.plank_a.delete()
+    assert "Side plank" not in programme()
+    therapist = runner.owner.user
+    therapist.last_name = "Richardson-Okafor"
+    therapist.save()
+    assert "Richardson-Okafor" in programme()
