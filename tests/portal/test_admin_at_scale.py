@@ -1,0 +1,104 @@
+"""The admin's pages in an installation far bigger than the clinic looking at it: what each query
+reads must follow the clinic's size, not the installation's. Each test here stands for a query
+that once read the whole installation (the bench's admin and pages sections beside the
+scheduler's 1,000,000 patients); each checks the plan's shape, not a time.
+
+The plans are PostgreSQL's (EXPLAIN): on SQLite these tests are skipped, but for the ones about
+which tables a query names, which hold on any database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from patients.models import Therapist
+from patients.tenancy import ClinicLibraries
+from tests.audit.helpers import reads_not_recorded
+from tests.factories import TherapistFactory
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+OTHERS = 2_000  # patients of another clinic, each with a prescription (the scheduler's rows)
+
+postgresql_only = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="PostgreSQL's plans (EXPLAIN)"
+)
+
+
+def plan_of(sql: str, params: Any = (), *, analyze: bool = True, off: str = "") -> dict[str, Any]:
+    """The plan of `sql`: as PostgreSQL ran it (EXPLAIN ANALYZE: actual rows, not estimates),
+    or, `off` naming a kind of plan node ("seqscan", "sort"), the plan it would choose if that
+    cost it dearly: what it can do otherwise, whatever the size of the tables."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if off:
+            cursor.execute(f"SET LOCAL enable_{off} = off")
+        cursor.execute(f"EXPLAIN ({'ANALYZE, ' if analyze else ''}FORMAT JSON) {sql}", params)
+        raw = cursor.fetchone()[0]
+    return (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+
+
+def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from nodes(child)
+
+
+def rows_examined(plan: dict[str, Any], table: str) -> int:
+    """Rows of `table` the plan's scans looked at, whether kept or filtered out."""
+    return sum(
+        (
+            node.get("Actual Rows", 0)
+            + node.get("Rows Removed by Filter", 0)
+            + node.get("Rows Removed by Index Recheck", 0)
+        )
+        * node.get("Actual Loops", 1)
+        for node in nodes(plan)
+        if node.get("Relation Name") == table
+    )
+
+
+@pytest.fixture
+def installation(clinic_people: SimpleNamespace, library: None) -> SimpleNamespace:
+    """Clinic A's admin among OTHERS patients of another clinic, built as the scheduler's bench
+    builds its million (SQL), with fresh statistics as autovacuum would leave them."""
+    from tests.benchmarks.scheduler import build
+
+    if connection.vendor == "postgresql":
+        build(OTHERS, NOW)
+    clinic_admin = TherapistFactory(clinic=clinic_people.clinic_a, role=Therapist.Role.CLINIC_ADMIN)
+    return SimpleNamespace(people=clinic_people, clinic_admin=clinic_admin)
+
+
+def page_queries(client: Client, url: str) -> list[str]:
+    with reads_not_recorded(), CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return [query["sql"] for query in captured.captured_queries]
+
+
+# The admin's patient page: the clinic whose library a therapist uses ------------------------
+
+
+@postgresql_only
+def test_finding_a_persons_library_reads_their_own_rows_not_every_patient(
+    installation: SimpleNamespace,
+) -> None:
+    """It was one OR over outer joins of each clinic's therapists and patients, which no index
+    answers: every patient of the installation was read on every admin page (536 ms at
+    1,010,000 patients)."""
+    people = installation.people
+    for user in (people.owner.user, people.patient_a.user):
+        with CaptureQueriesContext(connection) as captured:
+            library_id = ClinicLibraries().library_id_for_user(user)
+        assert library_id == people.clinic_a.library_id
+        (query,) = captured.captured_queries
+        plan = plan_of(query["sql"])
+        assert rows_examined(plan, "patients_patient") <= 2, query["sql"]
+        assert rows_examined(plan, "patients_therapist") <= 2 + 4, query["sql"]
