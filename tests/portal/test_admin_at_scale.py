@@ -15,11 +15,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.contrib import admin
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from patients.models import Therapist
+from patients.models import Patient, Therapist, User
 from patients.tenancy import ClinicLibraries
 from tests.audit.helpers import reads_not_recorded
 from tests.factories import TherapistFactory
@@ -102,3 +103,20 @@ def test_finding_a_persons_library_reads_their_own_rows_not_every_patient(
         plan = plan_of(query["sql"])
         assert rows_examined(plan, "patients_patient") <= 2, query["sql"]
         assert rows_examined(plan, "patients_therapist") <= 2 + 4, query["sql"]
+
+
+# Searching by name or email ----------------------------------------------------------------
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_each_field_the_clinic_searches_people_by_has_an_index_the_search_uses() -> None:
+    """The admin's icontains is UPPER(column::text) LIKE UPPER('%term%'): only a trigram index
+    on that very expression answers it (patients/migrations/0012_…). Seq scans are turned off
+    so that the planner shows an index it can use even in a small table."""
+    for field in admin.site._registry[Patient].search_fields:
+        column = field.removeprefix("user__")
+        query = User.objects.filter(**{f"{column}__icontains": "Bulk"}).values("pk")
+        plan = plan_of(*query.query.sql_with_params(), analyze=False, off="seqscan")
+        used = {node.get("Index Name") for node in nodes(plan)}
+        assert f"user_{column}_search" in used, (column, used)
