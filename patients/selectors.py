@@ -7,12 +7,14 @@ clinic admin sees their own clinic, a superuser everything, anyone else nothing.
 from __future__ import annotations
 
 import functools
+import operator
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -31,10 +33,12 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Least, NullIf
 from django.db.models.lookups import Exact, GreaterThan
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.text import smart_split, unescape_string_literal
 
 from exercises.models import Citation
 from exercises.selectors import content_prefetches
@@ -89,6 +93,46 @@ def therapists_visible_to(user: User) -> QuerySet[Therapist]:
 
 def patients_visible_to(user: User) -> QuerySet[Patient]:
     return scope_to_clinic(Patient.objects.select_related("user", "clinic"), user, "clinic")
+
+
+# What the clinic searches a patient by (the patient list's search, and every list of a
+# patient's records): names and email, each answered by a trigram index on PostgreSQL
+# (patients/migrations/0012_user_name_and_email_search_indexes.py).
+PATIENT_SEARCH_FIELDS = ["user__first_name", "user__last_name", "user__email"]
+
+
+def patients_matching(search_term: str, patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """The `patients` whose name or email holds every word of `search_term` ("quoted words" as
+    one), as the admin's own search reads a term."""
+    matching = Q()
+    for word in smart_split(search_term):
+        if word[:1] in {'"', "'"} and word[-1] == word[0]:
+            word = unescape_string_literal(word)
+        matching &= functools.reduce(
+            operator.or_, (Q(**{f"{field}__icontains": word}) for field in PATIENT_SEARCH_FIELDS)
+        )
+    return patients.filter(matching)
+
+
+def patient_records_matching(
+    queryset: QuerySet[M], search_term: str, patients: QuerySet[Patient]
+) -> QuerySet[M]:
+    """A patient's records (check-offs, pain reports…) of the `patients` whose name or email
+    matches, found in two steps: the patients first, then their records by id. In one query
+    PostgreSQL tried the match on each record rather than each patient, having guessed that
+    the clinic's 210,000 check-offs were 1,232 (the clinic's share of all patients): the
+    check-off list's search took 440 ms a query, twice a page; in two, 15 ms and 60 ms."""
+    ids = list(patients_matching(search_term, patients).order_by().values_list("pk", flat=True))
+    return with_ids(queryset, ids, "patient")
+
+
+def with_ids(queryset: QuerySet[M], ids: list[int], field: str = "pk") -> QuerySet[M]:
+    """The rows of `queryset` whose `field` is one of `ids`."""
+    if connection.vendor == "postgresql":
+        # One array parameter: 5,000 ids as 5,000 parameters took 25-50 ms a query to send and
+        # parse, for a query that then ran in 10 ms.
+        return queryset.filter(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", [ids])})
+    return queryset.filter(**{f"{field}__in": ids})
 
 
 def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:

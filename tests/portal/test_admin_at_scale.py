@@ -9,6 +9,7 @@ which tables a query names, which hold on any database."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -19,11 +20,14 @@ from django.contrib import admin
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from patients.models import Patient, Therapist, User
 from patients.tenancy import ClinicLibraries
 from tests.audit.helpers import reads_not_recorded
+from tests.bulk import clinic_patients_create
 from tests.factories import TherapistFactory
+from tests.two_factor import verified_login
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 OTHERS = 2_000  # patients of another clinic, each with a prescription (the scheduler's rows)
@@ -120,3 +124,71 @@ def test_each_field_the_clinic_searches_people_by_has_an_index_the_search_uses()
         plan = plan_of(*query.query.sql_with_params(), analyze=False, off="seqscan")
         used = {node.get("Index Name") for node in nodes(plan)}
         assert f"user_{column}_search" in used, (column, used)
+
+
+def record_lists() -> list[str]:
+    """Every list of a patient's records searched by the patient's name or email."""
+    from patients.admin.scoping import PatientSearch
+
+    return [
+        f"{model._meta.app_label}_{model._meta.model_name}"
+        for model, model_admin in admin.site._registry.items()
+        if isinstance(model_admin, PatientSearch)
+    ]
+
+
+def test_the_lists_of_patients_records_are_searched_by_patient() -> None:
+    assert set(record_lists()) >= {
+        "patients_checkoff",
+        "patients_painreport",
+        "patients_reminder",
+        "patients_alert",
+        "patients_screenrequest",
+        "patients_screenresult",
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("changelist", record_lists())
+def test_a_record_lists_search_matches_patients_once_not_each_record(
+    clinic_people: SimpleNamespace, library: None, changelist: str
+) -> None:
+    """The patients who match first, then their records by id: in one query PostgreSQL tried
+    the name on every record (210,000 check-offs: 440 ms a query, twice a page), having taken
+    the clinic's check-offs for its share of the whole installation's."""
+    clinic_patients_create(clinic_people.owner, 3, NOW)
+    clinic_admin = TherapistFactory(clinic=clinic_people.clinic_a, role=Therapist.Role.CLINIC_ADMIN)
+    client = verified_login(Client(), clinic_admin.user)
+    model = admin.site._registry
+    table = next(
+        m._meta.db_table for m in model if f"{m._meta.app_label}_{m._meta.model_name}" == changelist
+    )
+    queries = page_queries(client, f"{reverse(f'admin:{changelist}_changelist')}?q=Bulk")
+    of_records = [sql for sql in queries if re.search(rf'FROM "{table}"', sql)]
+    assert of_records
+    for sql in of_records:
+        # The page may show the patient's name (a join); it does not filter on it.
+        conditions = sql.split(" WHERE ", 1)[1].split(" ORDER BY ")[0]
+        assert '"patients_user"' not in conditions, sql
+
+
+@pytest.mark.django_db
+def test_a_record_lists_search_finds_the_patients_records_and_only_the_clinics(
+    clinic_people: SimpleNamespace, library: None
+) -> None:
+    from patients.models import CheckOff
+
+    mine = clinic_patients_create(clinic_people.owner, 2, NOW)
+    theirs = clinic_patients_create(clinic_people.outsider, 2, NOW)  # "Bulk 0000x" too
+    clinic_admin = TherapistFactory(clinic=clinic_people.clinic_a, role=Therapist.Role.CLINIC_ADMIN)
+    client = verified_login(Client(), clinic_admin.user)
+    url = reverse("admin:patients_checkoff_changelist")
+    with reads_not_recorded():
+        response = client.get(url, {"q": f'"{mine[0].user.last_name}"'})
+    shown = {row.pk for row in response.context["cl"].result_list}
+    assert shown == set(CheckOff.objects.filter(patient=mine[0]).values_list("pk", flat=True))
+    with reads_not_recorded():
+        response = client.get(url, {"q": "Bulk"})
+    patients = {row.patient_id for row in response.context["cl"].result_list}
+    assert patients <= {patient.pk for patient in mine}
+    assert not patients & {patient.pk for patient in theirs}
