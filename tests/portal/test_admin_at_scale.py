@@ -192,3 +192,53 @@ def test_a_record_lists_search_finds_the_patients_records_and_only_the_clinics(
     patients = {row.patient_id for row in response.context["cl"].result_list}
     assert patients <= {patient.pk for patient in mine}
     assert not patients & {patient.pk for patient in theirs}
+
+
+# Sorting the patient list by email ---------------------------------------------------------
+
+
+@postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize("order", ["o=2", "o=-2"])
+def test_the_patient_list_sorted_by_email_sorts_the_clinics_patients(
+    clinic_people: SimpleNamespace, library: None, order: str
+) -> None:
+    """Sorted by the joined column, PostgreSQL walked the index of every user's address hoping
+    to meet the clinic's first 100 on the way: 990 ms at 1,010,000 users. Sorts are turned off
+    so that the planner takes an index that gives the order, if there is one."""
+    clinic_patients_create(clinic_people.owner, 3, NOW)
+    clinic_admin = TherapistFactory(clinic=clinic_people.clinic_a, role=Therapist.Role.CLINIC_ADMIN)
+    client = verified_login(Client(), clinic_admin.user)
+    url = f"{reverse('admin:patients_patient_changelist')}?{order}"
+    page = [
+        sql
+        for sql in page_queries(client, url)
+        if sql.startswith('SELECT "patients_patient"."id"') and " ORDER BY " in sql
+    ]
+    assert page
+    for sql in page:
+        plan = plan_of(sql, analyze=False, off="sort")
+        walked = {
+            node.get("Index Name")
+            for node in nodes(plan)
+            if node.get("Relation Name") == "patients_user"
+            and node.get("Node Type") in {"Index Scan", "Index Only Scan"}
+            and "Index Cond" not in node  # in the index's order, not looked up by key
+        }
+        assert not walked, (walked, sql)
+
+
+@pytest.mark.django_db
+def test_the_patient_list_sorts_by_email_as_it_shows_it(
+    clinic_people: SimpleNamespace, library: None
+) -> None:
+    clinic_patients_create(clinic_people.owner, 5, NOW)
+    clinic_admin = TherapistFactory(clinic=clinic_people.clinic_a, role=Therapist.Role.CLINIC_ADMIN)
+    client = verified_login(Client(), clinic_admin.user)
+    url = reverse("admin:patients_patient_changelist")
+    for order, backwards in (("2", False), ("-2", True)):
+        with reads_not_recorded():
+            response = client.get(url, {"o": order})
+        emails = [patient.user.email for patient in response.context["cl"].result_list]
+        assert emails == sorted(emails, reverse=backwards)
+        assert len(emails) == Patient.objects.filter(clinic=clinic_people.clinic_a).count()
