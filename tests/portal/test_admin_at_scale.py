@@ -194,6 +194,31 @@ def test_a_record_lists_search_finds_the_patients_records_and_only_the_clinics(
     assert not patients & {patient.pk for patient in theirs}
 
 
+@pytest.mark.django_db
+def test_a_search_matching_more_patients_than_a_clinic_has_finds_the_same_records(
+    clinic_people: SimpleNamespace, library: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past RECORDS_BY_ID_AT_MOST patients (a superuser's search over every clinic) the match
+    goes into the records' query instead of a list of ids: the same rows either way."""
+    import patients.selectors
+
+    clinic_patients_create(clinic_people.owner, 3, NOW)
+    clinic_admin = TherapistFactory(clinic=clinic_people.clinic_a, role=Therapist.Role.CLINIC_ADMIN)
+    client = verified_login(Client(), clinic_admin.user)
+    url = reverse("admin:patients_checkoff_changelist")
+    usual = patients.selectors.RECORDS_BY_ID_AT_MOST
+    shown: dict[object, Any] = {}
+    for at_most in (usual, 1):
+        monkeypatch.setattr(patients.selectors, "RECORDS_BY_ID_AT_MOST", at_most)
+        with reads_not_recorded(), CaptureQueriesContext(connection) as captured:
+            response = client.get(url, {"q": "Bulk"})
+        shown[at_most] = [row.pk for row in response.context["cl"].result_list]
+        shown[at_most, "queries"] = len(captured)
+    assert shown[1] == shown[usual]
+    assert shown[1]
+    assert shown[1, "queries"] == shown[usual, "queries"]
+
+
 # Sorting the patient list by email ---------------------------------------------------------
 
 
