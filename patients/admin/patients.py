@@ -192,6 +192,26 @@ class PatientAdmin(ClinicScoped):
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return PatientChangeList
 
+    def patients_of(self, request: HttpRequest) -> QuerySet[Patient]:
+        """The patients the user may see, with the name every page of a patient shows (and the
+        audit trail). Any select_related here stands in for the list's own, so it names the
+        list's joins too."""
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Patient | None:
+        """One patient for their page (and its history, its deletion), without the list's
+        figures, which no such page shows: the adherence annotations write a CASE over every
+        zone into the SQL, and the page looked its patient up twice (the scoping, then
+        Django's own), each time compiling and sending that (30-45 ms a time)."""
+        queryset = self.patients_of(request)
+        field = Patient._meta.pk if from_field is None else Patient._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})  # type: ignore[union-attr]
+        except (Patient.DoesNotExist, ValidationError, ValueError):
+            return None
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Patient]:
         latest_pain = PainReport.objects.filter(patient=OuterRef("pk")).order_by("-created_at")
         open_alerts = (
@@ -201,12 +221,7 @@ class PatientAdmin(ClinicScoped):
             .values("count")
         )
         return patients_with_adherence(
-            super()
-            .get_queryset(request)
-            # The name on every page of a patient (and in the audit trail). Any select_related
-            # here stands in for the list's own, so it names the list's joins too.
-            .select_related(*self.list_select_related)
-            .annotate(
+            self.patients_of(request).annotate(
                 last_pain=Subquery(latest_pain.values("score")[:1]),
                 previous_pain=Subquery(latest_pain.values("score")[1:2]),
                 open_alert_count=Coalesce(
