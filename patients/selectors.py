@@ -12,10 +12,11 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateField,
@@ -33,7 +34,7 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression
 from django.db.models.functions import Cast, Coalesce, Least, NullIf
 from django.db.models.lookups import Exact, GreaterThan
 from django.shortcuts import get_object_or_404
@@ -137,10 +138,34 @@ def patient_records_matching(
 def with_ids(queryset: QuerySet[M], ids: list[int], field: str = "pk") -> QuerySet[M]:
     """The rows of `queryset` whose `field` is one of `ids`."""
     if connection.vendor == "postgresql":
-        # One array parameter: 5,000 ids as 5,000 parameters took 25-50 ms a query to send and
-        # parse, for a query that then ran in 10 ms.
-        return queryset.filter(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", [ids])})
+        return queryset.filter(OneOfIds(F(field), ids))
     return queryset.filter(**{f"{field}__in": ids})
+
+
+class OneOfIds(Expression):
+    """`column = ANY(%s::bigint[])` (PostgreSQL): the ids as one array parameter. As 5,000
+    parameters they took 25-50 ms a query to send and parse, for a query that then ran in 10
+    ms. Not `IN (SELECT unnest(…))`: PostgreSQL takes such a set for 200 distinct values
+    whatever its length, and planned 10,000 patients' 210,000 check-offs as if they were
+    1,048 (a sort of them all: 120 ms, where reading the newest first and stopping at a page
+    takes a few)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: F, ids: list[int]) -> None:
+        super().__init__()
+        self.column, self.ids = column, ids
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column]
+
+    def set_source_expressions(self, expressions: list[Any]) -> None:
+        (self.column,) = expressions
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        sql, params = compiler.compile(self.column)
+        return f"{sql} = ANY(%s::bigint[])", (*params, self.ids)
 
 
 def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:
