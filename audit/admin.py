@@ -88,6 +88,8 @@ def _changed_fields(entry: AuditEntry) -> list[str]:
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
+    # A filtered list counts its own rows, not the whole trail again besides: it only grows.
+    show_full_result_count = False
     list_display = ["timestamp", "who", "action", "what", "patient", "record", "changed"]
     list_select_related = ["content_type"]
     list_filter = [

@@ -55,6 +55,10 @@ class PrescriptionTherapistFilter(TherapistFilter):
 @admin.register(Prescription)
 class PrescriptionAdmin(ClinicScoped):
     clinic_lookup = "patient__clinic"
+    # A filtered list counts its own rows, not every programme again besides: PostgreSQL
+    # counts the clinic's by reading every prescription of the installation (a hash join of
+    # 1,000,000 beside the scheduler's: 100 ms a page), for a number the plain list shows.
+    show_full_result_count = False
     form = PrescriptionAdminForm
     list_display = ["title", "patient", "therapist", "status", "start_date", "end_date", "days"]
     list_select_related = ["patient__user", "therapist__user"]

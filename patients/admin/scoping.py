@@ -20,7 +20,9 @@ from patients.models import (
     Therapist,
 )
 from patients.selectors import (
+    PATIENT_SEARCH_FIELDS,
     clinics_visible_to,
+    patient_records_matching,
     patients_visible_to,
     prescriptions_visible_to,
     scope_to_clinic,
@@ -125,6 +127,22 @@ class ClinicScoped(ClinicScopedInline, admin.ModelAdmin):
         if self.reads_are_patient_data and shown is not None:
             self.announce_read(request, [shown], self.read_description("history"))
         return response
+
+
+class PatientSearch:
+    """A list of a patient's records (check-offs, pain reports…), searched by the patient's
+    name or email: the matching patients first, then their records (`patient_records_matching`)."""
+
+    search_fields = [f"patient__{field}" for field in PATIENT_SEARCH_FIELDS]  # the search box
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        if not search_term.strip():
+            return queryset, False
+        # Among the patients the user may see; the list's own scope still holds besides.
+        patients = patients_visible_to(request.user)  # type: ignore[arg-type]
+        return patient_records_matching(queryset, search_term, patients), False
 
 
 class ReadOnlyScoped(ClinicScoped):

@@ -11,23 +11,18 @@ from django.utils.html import format_html_join
 
 from exercises.models import Exercise
 from exercises.selectors import exercises_visible_to
-from patients.admin.scoping import ClinicScoped, ReadOnlyScoped
+from patients.admin.scoping import ClinicScoped, PatientSearch, ReadOnlyScoped
 from patients.models import ScreenRequest, ScreenResult
 from patients.screens import screen_request_create, screen_requests_cancel
 
 
 @admin.register(ScreenRequest)
-class ScreenRequestAdmin(ClinicScoped):
+class ScreenRequestAdmin(PatientSearch, ClinicScoped):
     clinic_lookup = "patient__clinic"
     reads_are_patient_data = True
     list_display = ["patient", "screen", "requested_at", "requested_by", "status"]
     list_select_related = ["patient__user", "screen", "requested_by__user"]
     list_filter = ["status", ("screen", admin.RelatedOnlyFieldListFilter)]
-    search_fields = [
-        "patient__user__first_name",
-        "patient__user__last_name",
-        "patient__user__email",
-    ]
     fields = ["patient", "screen"]
     actions = ["cancel"]
 
@@ -57,15 +52,10 @@ class ScreenRequestAdmin(ClinicScoped):
 
 
 @admin.register(ScreenResult)
-class ScreenResultAdmin(ReadOnlyScoped):
+class ScreenResultAdmin(PatientSearch, ReadOnlyScoped):
     list_display = ["patient", "screen", "local_date", "summary"]
     list_select_related = ["patient__user", "screen"]
     list_filter = [("screen", admin.RelatedOnlyFieldListFilter)]
-    search_fields = [
-        "patient__user__first_name",
-        "patient__user__last_name",
-        "patient__user__email",
-    ]
     date_hierarchy = "recorded_at"
     ordering = ["patient", "screen", "-recorded_at"]
     readonly_fields = ["patient", "screen", "local_date", "summary"]
