@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("patients", "0011_fill_next_reminders"),
+        ("patients", "0012_user_name_and_email_search_indexes"),
     ]
 
     operations = [
