@@ -256,7 +256,7 @@ class Patient(models.Model):
     # Replaced, in the same transaction, by every change to the rows Today and the history show
     # besides the patient's own: prescriptions, their exercises, check-offs, screen requests, pain
     # reports (patients/page_stamps.py). Those pages are kept between requests under it.
-    page_stamp = models.PositiveBigIntegerField(default=0, editable=False)
+    page_stamp = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
     programme_held_at = models.DateTimeField(
         "programme paused since",
         null=True,
