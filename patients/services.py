@@ -438,17 +438,14 @@ def check_off_record(
     """Check an exercise off for today's next undone session (or `session`).
 
     Safe to repeat: a double tap, a second tab or a retried request finds the check-off the
-    first one made (one row per exercise, day and session, enforced by the database).
+    first one made (one row per exercise, day and session, enforced by the database), and is
+    answered as the first was, even if the programme was paused in between: it records nothing.
     """
     now = now or timezone.now()
     today = patient.local_today(now)
     prescription = prescribed_exercise.prescription
     if prescription.patient_id != patient.pk:
         raise ActionRefused("This exercise is not in your programme.")
-    if Patient.objects.filter(pk=patient.pk, programme_held_at__isnull=False).exists():
-        raise ActionRefused(PROGRAMME_PAUSED)
-    if not prescription.is_due_on(today):
-        raise ActionRefused("This exercise is not due today.")
     done = {
         check_off.session: check_off
         for check_off in CheckOff.objects.filter(
@@ -460,6 +457,12 @@ def check_off_record(
         rows = {**done, check_off.session: check_off}
         return CheckOffRecorded(check_off, created, sorted(rows.values(), key=lambda c: c.pk))
 
+    if session is not None and session in done:  # the same tap again
+        return recorded(done[session], False)
+    if Patient.objects.filter(pk=patient.pk, programme_held_at__isnull=False).exists():
+        raise ActionRefused(PROGRAMME_PAUSED)
+    if not prescription.is_due_on(today):
+        raise ActionRefused("This exercise is not due today.")
     if session is None:
         remaining = [s for s in range(1, prescription.sessions_per_day + 1) if s not in done]
         if not remaining:
@@ -467,8 +470,6 @@ def check_off_record(
         session = remaining[0]
     elif not 1 <= session <= prescription.sessions_per_day:
         raise ActionRefused("That session is not part of today's programme.")
-    elif session in done:  # the same tap again: nothing to write
-        return recorded(done[session], False)
     try:
         with transaction.atomic():
             check_off = CheckOff.objects.create(

@@ -264,3 +264,28 @@ def test_the_programme_page_is_kept_and_follows_its_exercises_and_the_therapists
     therapist.last_name = "Richardson-Okafor"
     therapist.save()
     assert "Richardson-Okafor" in programme()
+
+
+@pytest.mark.django_db
+def test_a_paused_programme_refuses_a_new_check_off_and_answers_a_repeated_one_as_before(
+    alex: Client, runner: SimpleNamespace
+) -> None:
+    """A double tap or a retry that arrives after the pause records nothing, so it is answered
+    as the first tap was; a new check-off is refused with the reason."""
+    from patients.triage import pain_report_create
+
+    bridge, plank = runner.bridge_a, runner.plank_a
+    first = alex.post(f"/today/exercises/{bridge.pk}/check-off/", {"session": "1"}, **HTMX)
+    assert first.status_code == 200 and "Done</span>" in first.content.decode()
+    pain_report_create(
+        patient=runner.patient_a,
+        score=8,
+        moment="morning",
+        qualities=["sharp"],
+        urgent_signs=["saddle_numbness"],
+    )
+    again = alex.post(f"/today/exercises/{bridge.pk}/check-off/", {"session": "1"}, **HTMX)
+    assert again.status_code == 200 and "Done</span>" in again.content.decode()
+    refused = alex.post(f"/today/exercises/{plank.pk}/check-off/", {"session": "1"}, **HTMX)
+    assert refused.status_code == 422 and "paused" in refused.content.decode()
+    assert CheckOff.objects.filter(patient=runner.patient_a).count() == 1
