@@ -4,8 +4,8 @@ exercise card on it, and the history's content.
 A page is kept under the patient's row (with their page stamp, which every change to their
 prescriptions, exercises, check-offs, screen requests and pain reports replaces:
 patients/page_stamps.py), their day and the library's version, so that a page with nothing
-changed costs one read of the patient's row. Today with a paused programme (rare, and written
-with the clinic's contact and wording) is written each time.
+changed costs one read of the patient's row. A page of a patient whose programme is paused (rare,
+and written with the clinic's contact and wording) is written each time.
 
 A card is kept under everything it is written from: the prescribed exercise's row (dose, note),
 the exercise's row, the sessions a day, today's check-offs of it (with their ratings) and the
@@ -62,7 +62,7 @@ def card_parts(card: TodayCard) -> tuple[Any, ...]:
     """Everything a card is written from, besides the library."""
     return (
         row_values(card.item),
-        row_values(card.item.exercise),
+        card.item.exercise.name,  # the rest of the exercise is the library's, under its version
         card.sessions,
         tuple(row_values(check_off) for check_off in card.check_offs),
     )
@@ -121,6 +121,10 @@ def patient_page(
     the library's version and `more`. `write(version)` writes it from the database when it is not
     kept; a CSRF token in it is the placeholder (csrf_placeholder), which the caller fills in."""
     version = getattr(patient, "library_version", None) or library_version()
+    if patient.programme_held:
+        # Rare, and written with the clinic's contact and its own wording, which the key does
+        # not hold: written each time.
+        return mark_safe(write(version))  # noqa: S308 (written by templates, which escape)
     parts = (row_values(patient), patient.local_today(now), *more)
     return fragments(kind, [parts], lambda _: [write(version)], version, seconds=PAGE_SECONDS)[0]
 
@@ -148,10 +152,7 @@ def today_html(patient: Patient, *, csrf_token: str, now: datetime | None = None
         }
         return render_to_string(TODAY_TEMPLATE, context)
 
-    if patient.programme_held:  # written with the clinic's contact and wording: not kept
-        html = write(getattr(patient, "library_version", None) or library_version())
-    else:
-        html = patient_page("today", patient, now, write)
+    html = patient_page("today", patient, now, write)
     return mark_safe(html.replace(placeholder, csrf_token))  # noqa: S308 (written by templates)
 
 

@@ -7,6 +7,7 @@ are limited to that patient: another patient's ids are a 404.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import date
@@ -269,12 +270,10 @@ def history(request: HttpRequest, patient: Patient) -> HttpResponse:
 
 def _history_html(patient: Patient) -> str:
     record = patient_history(patient)
-    days: dict[date, str] = {}  # each day's words, written once (a day has many check-offs)
 
+    @functools.cache  # each day's words written once: a day has many check-offs
     def day_words(day: date) -> str:
-        if day not in days:
-            days[day] = date_format(day, "D j M")
-        return days[day]
+        return date_format(day, "D j M")
 
     # What the lists show of each row, not three models apiece read by the template.
     check_offs = [
@@ -311,13 +310,10 @@ def _history_html(patient: Patient) -> str:
 @require_GET
 @patient_required
 def handout(request: HttpRequest, patient: Patient) -> HttpResponse:
-    if patient.programme_held:  # written with the clinic's contact and wording: not kept
-        content = _handout_html(patient, patient.library_version)
-    else:
-        name = (patient.user.first_name, patient.user.last_name, patient.user.email)
-        content = patient_page(
-            "programme", patient, timezone.now(), partial(_handout_html, patient), name
-        )
+    name = (patient.user.first_name, patient.user.last_name, patient.user.email)
+    content = patient_page(
+        "programme", patient, timezone.now(), partial(_handout_html, patient), name
+    )
     return render(request, "patients/handout.html", {"content": content})
 
 
