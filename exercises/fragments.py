@@ -12,8 +12,10 @@ not a counter, for that reason: a counter would count again into fragments of ot
 key also holds the **rendering version**, a hash of the code and templates that write the HTML, so
 a new release never serves an old release's markup.
 
-The cache is Django's (Redis in every run of the portal). If it cannot be reached, pages are
-written from the database as before: slower, never wrong.
+The cache is Django's (Redis in every run of the portal), shared by every web process; in front of
+it, each process keeps its own copy of the fragments it served last (the "fragments" cache), which a
+key that names its contents lets it trust without asking Redis. If Redis cannot be reached, pages
+are written from the database as before: slower, never wrong.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db.models import Subquery
 from django.utils.safestring import SafeString, mark_safe
 
@@ -115,11 +117,18 @@ def fragments(
     `version`): read from the cache in one round trip; those missing are written by
     `write(positions)` in one go and kept. Without a cache, all are written."""
     keys = [fragment_key(kind, part, version) for part in parts]
-    found: dict[str, Any] = _cache_call(cache.get_many, keys) or {}
+    local = caches["fragments"]
+    found: dict[str, Any] = local.get_many(keys)
+    if len(found) < len(keys):
+        shared = _cache_call(cache.get_many, [key for key in keys if key not in found]) or {}
+        if shared:
+            local.set_many(shared, seconds)  # for as long again as Redis keeps it, at most
+            found.update(shared)
     missing = [position for position, key in enumerate(keys) if key not in found]
     if missing:
         written = {keys[p]: html for p, html in zip(missing, write(missing), strict=True)}
         _cache_call(cache.set_many, written, seconds)
+        local.set_many(written, seconds)
         found.update(written)
     # Every fragment was written by the portal's own code, each value escaped.
     return [mark_safe(found[key]) for key in keys]  # noqa: S308

@@ -53,6 +53,7 @@ from patients.models import (
     time_zone_choices,
 )
 from patients.schedule import session_starts, wall_clock
+from portal.prepared import Prepared
 
 if TYPE_CHECKING:
     from patients.models import User
@@ -455,13 +456,22 @@ def patient_for_user(user: User, *, clinic: bool = True) -> Patient | None:
     fragments are keyed on it)."""
     if not user.is_authenticated:
         return None
-    patients = Patient.objects.annotate(library_version=library_version_subquery())
-    try:
-        patient = (patients.select_related("clinic") if clinic else patients).get(user=user)
-    except Patient.DoesNotExist:
-        return None
-    patient.user = user  # the request's own: not read again
+    if clinic:
+        patients = Patient.objects.annotate(library_version=library_version_subquery())
+        patient = patients.select_related("clinic").filter(user=user).first()
+    else:  # Today and the check-off: the SQL written once (portal/prepared.py)
+        patient = next(iter(_patient_of_user(user.pk)), None)
+    if patient is not None:
+        patient.user = user  # the request's own: not read again
     return patient
+
+
+_patient_of_user = Prepared(
+    lambda user_id: Patient.objects.annotate(library_version=library_version_subquery()).filter(
+        user_id=user_id
+    ),
+    int,
+)
 
 
 # What a card on Today is written from (patients/kept.py keys it on these): the prescribed
@@ -545,9 +555,12 @@ def today_card(
 
 
 def prescribed_exercise_get_for_patient(*, patient: Patient, pk: object) -> PrescribedExercise:
-    """One of the patient's own prescribed exercises, or 404."""
+    """One of the patient's own prescribed exercises, or 404; read as Today's cards read them
+    (TODAY_CARD_FIELDS), so the card a check-off answers with is the one Today keeps."""
     return get_object_or_404(
-        PrescribedExercise.objects.select_related("exercise", "prescription"),
+        PrescribedExercise.objects.select_related("exercise", "prescription").only(
+            *TODAY_CARD_FIELDS, "prescription__patient"
+        ),
         pk=pk,
         prescription__patient=patient,
     )

@@ -306,7 +306,15 @@ CACHES = {
         "KEY_PREFIX": "portal",
         # A Redis that stops answering costs a page a second at most, then it is written anew.
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }
+    },
+    # Each web process's own copy of the page fragments it served last (exercises/fragments.py):
+    # their keys name everything they show, so a copy is never out of date, and a page read
+    # again costs no round trip to Redis. At most this many, the least used dropped first.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "portal-fragments",
+        "OPTIONS": {"MAX_ENTRIES": env_int("FRAGMENTS_KEPT_PER_PROCESS", 1000, minimum=0)},
+    },
 }
 # Redis carries the work queue; the database stays the record of what must be sent.
 CELERY_BROKER_URL = REDIS_URL

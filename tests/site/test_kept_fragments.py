@@ -12,6 +12,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
+from django.core.cache import caches
 from django.db import transaction
 from django.test import Client, override_settings
 
@@ -195,12 +197,14 @@ def test_pages_are_written_from_the_database_when_the_cache_does_not_answer(
     from exercises import fragments
 
     monkeypatch.setattr(fragments, "_cache_down_until", 0.0)
+    caches["fragments"].clear()  # nothing this process kept of them either
     nowhere = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: nothing answers
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
+        },
     }
     with override_settings(CACHES=nowhere):
         for page in pages_of(alex, runner):
