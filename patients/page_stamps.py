@@ -2,7 +2,8 @@
 and history pages show besides their own row, in the same transaction as the change, so that a
 page kept under it (patients/kept.py) is never read once the change is committed.
 
-The rows: prescriptions, their exercises, check-offs, screen requests and pain reports. Their
+The rows: prescriptions, their exercises, check-offs, screen requests, pain reports and alerts
+(on the therapist's page of the patient). Their
 saves and deletes (admin, services, forms, a cascade) send Django's signals; a conditional UPDATE
 sends patients.signals.patient_data_changed; a bulk write calls `page_stamps_bump` itself. A
 therapist's name, on their patients' programme pages, replaces those patients' stamps when saved.
@@ -16,6 +17,7 @@ from typing import Any
 from django.db.models import F, Model
 
 from patients.models import (
+    Alert,
     CheckOff,
     PainReport,
     Patient,
@@ -25,6 +27,7 @@ from patients.models import (
 )
 
 WATCHED: tuple[type[Model], ...] = (
+    Alert,  # on the admin's patient page
     Prescription,
     PrescribedExercise,
     CheckOff,
@@ -48,7 +51,7 @@ def page_stamps_bump(
 
 
 def on_row_changed(sender: type[Model], instance: Any, **kwargs: Any) -> None:
-    if sender not in WATCHED:  # patient_data_changed also tells of alerts and patients
+    if sender not in WATCHED:  # patient_data_changed also tells of patients
         return
     if isinstance(instance, PrescribedExercise):
         page_stamps_bump(prescription_ids=[instance.prescription_id])
