@@ -70,6 +70,9 @@ def patient_data_read_record(
                 **actor,
             )
         )
+    if len(entries) == 1:  # one patient's page: one INSERT, without bulk_create's transaction
+        entries[0].save(force_insert=True)
+        return entries
     return AuditEntry.objects.bulk_create(entries)
 
 
