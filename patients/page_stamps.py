@@ -1,12 +1,13 @@
-"""A patient's page stamp (`Patient.page_stamp`): replaced by every change to the rows their Today
-and history pages show besides their own row, in the same transaction as the change, so that a
-page kept under it (patients/kept.py) is never read once the change is committed.
+"""A patient's page stamp (`Patient.page_stamp`): replaced by every change to the rows their pages
+(Today, the history, the programme, and the admin's page of them) show besides their own row, in
+the same transaction as the change, so that a page kept under it (patients/kept.py) is never read
+once the change is committed.
 
-The rows: prescriptions, their exercises, check-offs, screen requests, pain reports and alerts
-(on the therapist's page of the patient). Their
-saves and deletes (admin, services, forms, a cascade) send Django's signals; a conditional UPDATE
-sends patients.signals.patient_data_changed; a bulk write calls `page_stamps_bump` itself. A
-therapist's name, on their patients' programme pages, replaces those patients' stamps when saved.
+The rows: prescriptions, their exercises, check-offs, screen requests, pain reports and alerts.
+Their saves and deletes (admin, services, forms, a cascade) send Django's signals; a conditional
+UPDATE sends patients.signals.patient_data_changed; a bulk write calls `page_stamps_bump` itself.
+A person's name (the patient's own, their therapists') and their clinic's replace the stamps of
+the patients whose pages show them.
 """
 
 from __future__ import annotations
@@ -59,19 +60,29 @@ def on_row_changed(sender: type[Model], instance: Any, **kwargs: Any) -> None:
         page_stamps_bump(patient_ids=[instance.patient_id])
 
 
-def on_therapist_renamed(sender: type[Model], instance: Any, **kwargs: Any) -> None:
-    """A therapist's name is on their patients' programme pages ("your therapist: …")."""
+def on_person_changed(sender: type[Model], instance: Any, **kwargs: Any) -> None:
+    """A person's name and address are on pages: a patient's own on the admin's page of them, a
+    therapist's on the programme pages of their patients ("your therapist: …") and on the admin's
+    page of each patient they are the primary therapist of."""
     if kwargs.get("update_fields") == frozenset({"last_login"}):  # every login saves that alone
         return
-    Patient.objects.filter(prescriptions__therapist__user=instance.pk).update(
-        page_stamp=F("page_stamp") + 1
-    )
+    bump = {"page_stamp": F("page_stamp") + 1}
+    if not instance.is_staff:
+        Patient.objects.filter(user=instance.pk).update(**bump)
+        return
+    Patient.objects.filter(prescriptions__therapist__user=instance.pk).update(**bump)
+    Patient.objects.filter(primary_therapist__user=instance.pk).update(**bump)
+
+
+def on_clinic_changed(sender: type[Model], instance: Any, **kwargs: Any) -> None:
+    """The clinic's name is on the admin's page of each of its patients (rare: an edit by hand)."""
+    Patient.objects.filter(clinic=instance.pk).update(page_stamp=F("page_stamp") + 1)
 
 
 def connect() -> None:
     from django.db.models.signals import post_delete, post_save
 
-    from patients.models import User
+    from patients.models import Clinic, User
     from patients.signals import patient_data_changed
 
     for model in WATCHED:
@@ -79,4 +90,5 @@ def connect() -> None:
         post_save.connect(on_row_changed, sender=model, dispatch_uid=f"page-stamp-{label}")
         post_delete.connect(on_row_changed, sender=model, dispatch_uid=f"page-stamp-del-{label}")
     patient_data_changed.connect(on_row_changed, dispatch_uid="page-stamp-conditional")
-    post_save.connect(on_therapist_renamed, sender=User, dispatch_uid="page-stamp-therapist")
+    post_save.connect(on_person_changed, sender=User, dispatch_uid="page-stamp-person")
+    post_save.connect(on_clinic_changed, sender=Clinic, dispatch_uid="page-stamp-clinic")

@@ -581,17 +581,21 @@ def prescribed_exercise_page_for_patient(*, patient: Patient, pk: object) -> Pre
 
 
 def check_off_get_for_patient(*, patient: Patient, pk: object) -> CheckOff:
-    return get_object_or_404(
+    check_off = get_object_or_404(
         CheckOff.objects.select_related(
             "prescribed_exercise__exercise", "prescribed_exercise__prescription"
         ),
         pk=pk,
         patient=patient,
     )
+    check_off.patient = patient  # the caller's, with what it read along (the clinic): not again
+    return check_off
 
 
 def pain_report_get_for_patient(*, patient: Patient, pk: object) -> PainReport:
-    return get_object_or_404(PainReport.objects.all(), pk=pk, patient=patient)
+    report = get_object_or_404(PainReport.objects.all(), pk=pk, patient=patient)
+    report.patient = patient  # the caller's, with what it read along (the clinic): not again
+    return report
 
 
 @dataclass

@@ -54,6 +54,7 @@ from patients.services import (
     reminder_links_retire,
 )
 from patients.triage import programme_resume
+from portal.prepared import Prepared
 
 # Patients ----------------------------------------------------------------------------------
 
@@ -147,6 +148,17 @@ class PatientChangeList(ChangeList):
             patient.upcoming_reminder = reminders[patient.pk]
 
 
+# A therapist's read of a kept patient page (PatientAdmin.kept_page_parts).
+_patient_in_clinic = Prepared(
+    lambda pk, clinic_id: Patient.objects.annotate(
+        library_version=library_version_subquery()
+    ).filter(pk=pk, clinic_id=clinic_id),
+    int,
+    int,
+)
+_user = Prepared(lambda pk: User.objects.filter(pk=pk), int)
+
+
 @admin.register(Patient)
 class PatientAdmin(ClinicScoped):
     list_display = [
@@ -208,12 +220,7 @@ class PatientAdmin(ClinicScoped):
         figures, which no such page shows: the adherence annotations write a CASE over every
         zone into the SQL, and the page looked its patient up twice (the scoping, then
         Django's own), each time compiling and sending that (30-45 ms a time)."""
-        # With the clinic and the library's version, which its kept page is keyed on.
-        queryset = (
-            self.patients_of(request)
-            .select_related("clinic")
-            .annotate(library_version=library_version_subquery())
-        )
+        queryset = self.patients_of(request).select_related("clinic")  # the form shows it
         field = Patient._meta.pk if from_field is None else Patient._meta.get_field(from_field)
         try:
             return queryset.get(**{field.name: field.to_python(object_id)})  # type: ignore[union-attr]
@@ -510,18 +517,21 @@ class PatientAdmin(ClinicScoped):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The patient's page. A therapist of the patient's clinic who opens it as it is (no
         message to show, no list filters to keep) gets the page as it was last written for them,
-        if nothing it shows has changed since (`kept_page_parts`); each read is still checked
-        and announced to the audit trail."""
-        patient = self.scoped_object(request, object_id)
-        parts = self.kept_page_parts(request, object_id, patient)
-        if parts is None:
+        if nothing it shows has changed since (`kept_page_parts`); each read is still looked up
+        within their clinic, checked against their permissions and announced to the audit
+        trail."""
+        kept = self.kept_page_parts(request, object_id)
+        if kept is None:
+            patient = self.scoped_object(request, object_id)
             return self.change_page(request, object_id, patient, form_url, extra_context)
+        patient, parts = kept
         placeholder = csrf_placeholder()
         written = []
 
         def write(_version: str) -> str:
             context = {**(extra_context or {}), "csrf_token": placeholder}
-            response = self.change_page(request, object_id, patient, form_url, context)
+            shown = self.scoped_object(request, object_id)  # with what the form shows besides
+            response = self.change_page(request, object_id, shown, form_url, context)
             written.append(response)  # its read was announced
             return response.render().content.decode()
 
@@ -531,33 +541,38 @@ class PatientAdmin(ClinicScoped):
         return HttpResponse(html.replace(placeholder, get_token(request)))
 
     def kept_page_parts(
-        self, request: HttpRequest, object_id: str, patient: Patient
-    ) -> tuple[Any, ...] | None:
-        """Everything the patient's page shows besides the patient's own rows (their row holds
-        the page stamp, which their programme, check-offs, pain reports and alerts replace) and
-        the library: who reads it (their name, role and permissions: the form is read-only or
-        not, the sidebar lists what they may open), the patient's account, clinic and primary
-        therapist. None: the page is written as it is asked for (a message to show once, list
-        filters to keep in its links, a superuser's choice of every clinic)."""
+        self, request: HttpRequest, object_id: str
+    ) -> tuple[Patient, tuple[Any, ...]] | None:
+        """The patient, and everything their page shows besides their row and the library: who
+        reads it (their name, role and permissions: the form is one to change or only to read,
+        the sidebar lists what they may open) and the patient's account. The patient's row holds
+        the page stamp, which their programme, check-offs, pain reports and alerts replace, as do
+        the names of the patient, their therapists and their clinic (patients/page_stamps.py).
+        Both rows are read by SQL written once (portal/prepared.py).
+
+        None: the page is written as asked, the usual way (a message to show once, list filters
+        to keep in its links, a superuser's choice of every clinic; no such patient in the
+        reader's clinic, or no permission to see them, is answered there)."""
         user = request.user
         therapist = getattr(user, "therapist", None)
         if (
             request.method != "GET"
             or request.GET
+            or not object_id.isascii()
+            or not object_id.isdigit()
+            or not user.is_active
             or user.is_superuser
             or therapist is None
-            or therapist.clinic_id != patient.clinic_id
             or len(messages.get_messages(request))
-            or not self.has_view_or_change_permission(request, patient)
         ):
             return None
-        primary = patient.primary_therapist
-        return (
+        patient = next(iter(_patient_in_clinic(int(object_id), therapist.clinic_id)), None)
+        if patient is None or not self.has_view_or_change_permission(request, patient):
+            return None
+        patient.user = next(iter(_user(patient.user_id)))
+        return patient, (
             object_id,
             row_values(patient.user),
-            row_values(patient.clinic),
-            row_values(primary) if primary else None,
-            row_values(primary.user) if primary else None,
             row_values(user),
             row_values(therapist),
             tuple(sorted(user.get_all_permissions())),

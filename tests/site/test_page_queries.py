@@ -22,7 +22,7 @@ MOST_QUERIES = {
     "programme": 6,
     "exercise page": 6,
     "pain report form": 5,
-    "pain report": 9,
+    "pain report": 7,  # the report carries the patient the page read (was 9: read twice more)
     "safety check": 5,
     "history": 8,
     "settings": 6,
