@@ -93,6 +93,25 @@ def fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def nothing_kept_from_earlier_tests() -> None:
+    """Each test starts with no kept page or fragment (exercises/fragments.py): rows made again
+    after a test's rollback can take an earlier test's ids, and so the keys of its pages. Only
+    the fragments' keys go: the run's Redis database keeps its mark (tests/services.py)."""
+    import redis
+    from django.conf import settings
+    from django.core.cache import cache, caches
+
+    caches["fragments"].clear()
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1)
+        keys = list(client.scan_iter(match=cache.make_key("fragment:*"), count=1000))
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError:  # the tests of a Redis that does not answer start without it
+        pass
+
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
