@@ -62,6 +62,8 @@ class Prepared:
             type(value) is kind for value, kind in zip(values, self.kinds, strict=False)
         ):
             raise TypeError(f"expected values of {self.kinds!r}, got {values!r}")
+        if any(type(value) is int and not -(2**63) <= value < 2**63 for value in values):
+            raise ValueError(f"an id beyond a 64-bit integer: {values!r}")
         key = f"{using}:{connections[using].vendor}"
         if key not in self._compiled:
             self._compiled[key] = self._compile(using)

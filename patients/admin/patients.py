@@ -560,6 +560,7 @@ class PatientAdmin(ClinicScoped):
             or request.GET
             or not object_id.isascii()
             or not object_id.isdigit()
+            or len(object_id) > 18  # beyond a bigint: the usual path answers 404
             or not user.is_active
             or user.is_superuser
             or therapist is None

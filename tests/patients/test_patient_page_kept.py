@@ -256,6 +256,9 @@ def test_each_reader_has_their_own_page(chart: SimpleNamespace) -> None:
     # Another clinic's therapist finds no such patient, kept page or not.
     outsider = verified_login(Client(), chart.people.outsider.user)
     assert outsider.get(chart.path).status_code == 404
+    # Nor does anyone find one whose id is not a number the database holds.
+    for wrong in ("99999999999999999999", "1e3", "٣"):
+        assert chart.client.get(f"/admin/patients/patient/{wrong}/change/").status_code == 404
 
 
 def saved(chart: SimpleNamespace, **changes: object) -> dict[str, object]:

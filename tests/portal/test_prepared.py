@@ -79,3 +79,5 @@ def test_a_query_it_cannot_prepare_is_refused() -> None:
     for wrong in [("1",), (1, 2), (True,), (date(2026, 1, 1),)]:
         with pytest.raises(TypeError, match="expected values"):
             one(*wrong)
+    with pytest.raises(ValueError, match="64-bit"):
+        one(2**63)
