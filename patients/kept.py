@@ -142,9 +142,13 @@ def today_html(patient: Patient, *, csrf_token: str, now: datetime | None = None
             # Paused until the therapist has reviewed the report: nothing to tick off, no test;
             # how to reach the clinic instead.
             cards, screen_requests, safety = [], [], today_safety(patient)
+        # Each programme's note for the patient ("Stop if pain goes down your leg"), once, in
+        # the order of its cards: the programmes due today.
+        notes = list(dict.fromkeys(c.prescription.notes for c in cards if c.prescription.notes))
         context = {
             "day": day,
             "cards": cards,
+            "notes": notes,
             "card_html": cards_html(cards, csrf_token=placeholder, version=version),
             "done": sum(card.done for card in cards),
             "safety": safety,

@@ -475,13 +475,14 @@ _patient_of_user = Prepared(
 
 
 # What a card on Today is written from (patients/kept.py keys it on these): the prescribed
-# exercise's own row, its exercise's name and what says whether its programme is due today.
+# exercise's own row, its exercise's name and what says whether its programme is due today; and
+# the programme's note for the patient, which Today shows above its cards.
 TODAY_CARD_FIELDS = (
     *(field.name for field in PrescribedExercise._meta.concrete_fields),
     "exercise__name",
     *(
         f"prescription__{name}"
-        for name in ("status", "start_date", "end_date", "days_mask", "sessions_per_day")
+        for name in ("status", "start_date", "end_date", "days_mask", "sessions_per_day", "notes")
     ),
 )
 

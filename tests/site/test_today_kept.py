@@ -129,6 +129,31 @@ def test_a_therapists_changes_to_the_programme_are_on_today_at_the_next_request(
 
 
 @pytest.mark.django_db
+def test_the_programmes_note_is_on_today_above_its_cards(
+    alex: Client, runner: SimpleNamespace
+) -> None:
+    note = "Stop if pain goes down your leg."
+    assert note not in kept_today(alex)
+    prescription = runner.bridge_a.prescription
+    prescription.notes = note
+    prescription.save()
+    html = kept_today(alex)
+    main = html[html.index("<main") :]
+    assert main.count(note) == 1  # once, however many of its exercises are due
+    assert main.index(note) < main.index('id="progress"') < main.index('id="card-')
+    assert "Your therapist's note for this programme" in main
+    # Another patient's programme note is not on Alex's Today.
+    other = Prescription.objects.get(patient=runner.patient_b)
+    other.notes = "Only for Bo."
+    other.save()
+    assert "Only for Bo." not in kept_today(alex)
+    # A paused programme (none of its exercises due) shows no note.
+    prescription.status = Prescription.Status.PAUSED
+    prescription.save()
+    assert note not in kept_today(alex)
+
+
+@pytest.mark.django_db
 def test_a_screen_asked_for_cancelled_or_done_is_on_today_at_the_next_request(
     alex: Client, runner: SimpleNamespace
 ) -> None:
