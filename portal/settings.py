@@ -297,6 +297,7 @@ HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "") or ""
 
 # Redis and Celery -----------------------------------------------------------------------------
 REDIS_URL = env_redis_url("REDIS_URL", "redis://127.0.0.1:6379/0")
+FRAGMENTS_KEPT_PER_PROCESS = env_int("FRAGMENTS_KEPT_PER_PROCESS", 1000, minimum=0)
 # Web workers share the pages' fragments written from the library through Redis (exercises.
 # fragments): nothing there is the only copy of anything, and without it pages are written anew.
 CACHES = {
@@ -309,12 +310,17 @@ CACHES = {
     },
     # Each web process's own copy of the page fragments it served last (exercises/fragments.py):
     # their keys name everything they show, so a copy is never out of date, and a page read
-    # again costs no round trip to Redis. At most this many, the least used dropped first.
-    "fragments": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "portal-fragments",
-        "OPTIONS": {"MAX_ENTRIES": env_int("FRAGMENTS_KEPT_PER_PROCESS", 1000, minimum=0)},
-    },
+    # again costs no round trip to Redis. At most this many, the least used dropped first; 0:
+    # none (LocMemCache would still keep a few, so nothing is kept at all).
+    "fragments": (
+        {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "portal-fragments",
+            "OPTIONS": {"MAX_ENTRIES": FRAGMENTS_KEPT_PER_PROCESS},
+        }
+        if FRAGMENTS_KEPT_PER_PROCESS
+        else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    ),
 }
 # Redis carries the work queue; the database stays the record of what must be sent.
 CELERY_BROKER_URL = REDIS_URL

@@ -69,6 +69,11 @@ def test_good_configuration_passes_the_checks() -> None:
         ("SECRET_KEY", {"SECRET_KEY": "django-insecure-abc"}, "development default"),
         ("DEBUG", {"DEBUG": "maybe"}, "expected true or false"),
         ("REDIS_URL", {"REDIS_URL": "http://127.0.0.1:6379/0"}, "expected redis://"),
+        (
+            "FRAGMENTS_KEPT_PER_PROCESS",
+            {"FRAGMENTS_KEPT_PER_PROCESS": "-1"},
+            "a number between 0",
+        ),
         ("REDIS_URL", {"REDIS_URL": "redis://127.0.0.1:port/0"}, "malformed Redis URL"),
         ("REDIS_URL", {"REDIS_URL": "redis://127.0.0.1:6379/zero"}, "must be a number"),
         ("REDIS_URL", {"REDIS_URL": "redis://:secret@/0"}, "no host"),
@@ -98,6 +103,20 @@ def test_bad_variable_is_named_in_one_line(
     line = assert_one_clear_line(manage("check", **overrides), variable)
     assert words in line
     assert "secret@" not in line  # a password in a URL is never printed
+
+
+@pytest.mark.parametrize(("kept", "shows"), [("0", ["DummyCache"]), ("50", ["LocMemCache", "50"])])
+def test_each_process_keeps_as_many_fragments_as_it_is_told(kept: str, shows: list[str]) -> None:
+    """0 keeps none at all (LocMemCache would still keep a few)."""
+    shown = manage(
+        "shell",
+        "-c",
+        "from django.core.cache import caches; c = caches['fragments'];"
+        "print(type(c).__name__, *[c._max_entries] * (type(c).__name__ == 'LocMemCache'))",
+        FRAGMENTS_KEPT_PER_PROCESS=kept,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.split()[-len(shows) :] == shows
 
 
 def test_debug_on_runs_without_a_secret_key() -> None:

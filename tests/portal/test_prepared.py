@@ -15,6 +15,7 @@ from exercises.fragments import library_version
 from patients.kept import row_values
 from patients.models import CheckOff, Patient
 from patients.selectors import patient_for_user
+from patients.services import _check_offs_of_day
 from portal.prepared import Prepared
 
 
@@ -54,13 +55,7 @@ def test_a_day_and_an_id_are_passed_as_the_database_takes_them(
     item = programme_with_history(
         alex, size=1, started_days_ago=10, checked_off_days_ago=range(0, 3), reps=10, note=""
     )[0]
-    of_day = Prepared(
-        lambda item_id, day: CheckOff.objects.filter(
-            prescribed_exercise_id=item_id, local_date=day
-        ).order_by("pk"),
-        int,
-        date,
-    )
+    of_day = _check_offs_of_day  # what every check-off reads first
     for back in range(5):
         day = alex.local_today() - timedelta(days=back)
         expected = CheckOff.objects.filter(prescribed_exercise=item, local_date=day).order_by("pk")
