@@ -142,6 +142,17 @@ class Clinic(models.Model):
         help_text="When the phone is answered, as patients should read it, e.g. "
         "“Mon–Fri 8:00–18:00”.",
     )
+    # The documents give no rest between holds or sets: the session player rests this long.
+    rest_seconds = models.PositiveSmallIntegerField(
+        "rest between holds and sets (seconds)",
+        default=10,
+        validators=[
+            MinValueValidator(0, "The rest must be from 0 to 300 seconds."),
+            MaxValueValidator(300, "The rest must be from 0 to 300 seconds."),
+        ],
+        help_text="The session player's rest between repetitions, sides and sets, "
+        "for every exercise of the clinic's patients.",
+    )
     library = models.OneToOneField(
         Library,
         on_delete=models.PROTECT,
@@ -571,6 +582,11 @@ class CheckOff(models.Model):
     pain_during = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(10)]
     )
+    # Filled by the session player: how much of the dose was done (every side's repetition
+    # counted). Empty for a plain "Done", which says the whole dose was done.
+    reps_done = models.PositiveSmallIntegerField("repetitions done", null=True, blank=True)
+    reps_planned = models.PositiveSmallIntegerField("repetitions in the dose", null=True, blank=True)
+    sets_done = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-local_date", "-created_at"]
@@ -592,6 +608,15 @@ class CheckOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prescribed_exercise.exercise} on {self.local_date}"
+
+    @property
+    def is_partial(self) -> bool:
+        """The patient stopped the session player before the end of the dose."""
+        return (
+            self.reps_done is not None
+            and self.reps_planned is not None
+            and self.reps_done < self.reps_planned
+        )
 
 
 class PainReport(models.Model):
