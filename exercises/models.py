@@ -4,6 +4,7 @@ import operator
 from functools import reduce
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -485,3 +486,87 @@ class LibraryVersion(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+def media_upload_to(instance: Media, filename: str) -> str:
+    # `filename` is the random name exercises.media gives every upload.
+    return f"{instance.FOLDER}/{filename}"
+
+
+class Media(models.Model):
+    """A picture or a short video a clinic uploads (checked by exercises.media: found by its
+    bytes, within the size limits, a picture written again without its metadata). The file is
+    kept through Django's storage under a random name, and served only by the portal's own views
+    to the people allowed to see what it belongs to, never as a public file."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Picture"
+        VIDEO = "video", "Video"
+
+    FOLDER = "media"  # in the storage: each kind of media in a folder of its own
+
+    file = models.FileField(max_length=255, upload_to=media_upload_to, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices, editable=False)
+    content_type = models.CharField(
+        max_length=50, editable=False, help_text="As found from the file's bytes."
+    )
+    size = models.PositiveBigIntegerField("size (bytes)", editable=False)
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    caption = models.CharField(
+        "what it shows",
+        max_length=300,
+        help_text="One sentence patients read with it, and in its place on a screen reader or "
+        "when it cannot be shown, e.g. “Knees over the feet, hips level at the top”.",
+    )
+    position = models.PositiveSmallIntegerField(default=1)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.caption
+
+    @property
+    def is_video(self) -> bool:
+        return self.kind == self.Kind.VIDEO
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.caption.strip():
+            raise ValidationError(
+                {"caption": "Say in a sentence what it shows: patients read it with it."}
+            )
+
+
+class ExerciseMedia(Media):
+    """A picture or video of one of a clinic's own exercises, shown wherever the exercise is, to
+    the clinic's staff and patients only. The shipped library has none: its exercises are the
+    portal's, the same in every clinic."""
+
+    FOLDER = "library"
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="media")
+
+    class Meta(Media.Meta):
+        verbose_name = "picture or video"
+        verbose_name_plural = "pictures and videos"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.exercise_id and self.exercise.library_id is None:
+            raise ValidationError(
+                "Pictures and videos go on your clinic's own exercises: the shipped library is "
+                "the portal's, the same in every clinic."
+            )

@@ -13,7 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from exercises.models import Dosage, Exercise, Library, ProgramTemplate
+from exercises.models import Dosage, Exercise, Library, Media, ProgramTemplate
 from patients.schedule import in_quiet_hours, is_due_on
 
 
@@ -976,3 +976,22 @@ class ScreenResult(models.Model):
     @property
     def passed_count(self) -> int:
         return sum(1 for trial in self.trials if trial.get("passed"))
+
+
+class PrescribedExerciseMedia(Media):
+    """A picture or video a therapist attaches to one exercise of one patient's programme (their
+    own way of doing it, their equipment at home): seen by that patient and their clinic's staff
+    only, before the exercise's own."""
+
+    FOLDER = "patients"
+
+    prescribed_exercise = models.ForeignKey(
+        PrescribedExercise,
+        on_delete=models.CASCADE,
+        related_name="media",
+        verbose_name="exercise in the patient's programme",
+    )
+
+    class Meta(Media.Meta):
+        verbose_name = "picture or video for one patient"
+        verbose_name_plural = "pictures and videos for one patient"

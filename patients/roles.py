@@ -56,6 +56,15 @@ THERAPIST_PERMISSIONS = [
     ("patients", "add_screenrequest"),
     ("patients", "change_screenrequest"),
     ("patients", "view_screenresult"),
+    # Pictures and videos: of the clinic's own exercises, and of one patient's exercise.
+    ("exercises", "view_exercisemedia"),
+    ("exercises", "add_exercisemedia"),
+    ("exercises", "change_exercisemedia"),
+    ("exercises", "delete_exercisemedia"),
+    ("patients", "view_prescribedexercisemedia"),
+    ("patients", "add_prescribedexercisemedia"),
+    ("patients", "change_prescribedexercisemedia"),
+    ("patients", "delete_prescribedexercisemedia"),
 ]
 CLINIC_ADMIN_PERMISSIONS = [
     *THERAPIST_PERMISSIONS,

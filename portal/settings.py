@@ -2,6 +2,7 @@
 is an environment variable, read here through helpers that refuse a bad value by name
 (see README.md, "Configuration")."""
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -71,6 +72,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],  # the clinic's own videos (exercises/media.py)
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "manifest-src": ["'self'"],
@@ -251,8 +253,27 @@ STATIC_URL = "static/"
 # Where `manage.py collectstatic` writes the files the web serves with DEBUG off.
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# A clinic's own pictures and videos (exercises/media.py): kept through Django's storage, in
+# MEDIA_ROOT by default (git-ignored; back it up with the database), or in any storage backend a
+# clinic names (MEDIA_STORAGE_BACKEND, its options as JSON in MEDIA_STORAGE_OPTIONS). They are
+# served only by the portal's own views, to the people allowed to see each: never as public files,
+# so there is no MEDIA_URL to serve.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_STORAGE_BACKEND = env_str(
+    "MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+)
+try:
+    MEDIA_STORAGE_OPTIONS = json.loads(env_str("MEDIA_STORAGE_OPTIONS", "{}") or "{}")
+    if not isinstance(MEDIA_STORAGE_OPTIONS, dict):
+        raise ValueError("not an object")
+except ValueError as exc:
+    raise ConfigError("MEDIA_STORAGE_OPTIONS", f"expected a JSON object ({exc})") from None
+# The largest upload accepted, in megabytes; a picture is stored smaller (re-encoded, at most
+# 2000 pixels a side), a video as uploaded.
+MEDIA_IMAGE_MAX_BYTES = env_int("MEDIA_IMAGE_MAX_MB", 10, minimum=1, maximum=100) * 1024 * 1024
+MEDIA_VIDEO_MAX_BYTES = env_int("MEDIA_VIDEO_MAX_MB", 50, minimum=1, maximum=2000) * 1024 * 1024
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": MEDIA_STORAGE_BACKEND, "OPTIONS": MEDIA_STORAGE_OPTIONS},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
