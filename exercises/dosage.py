@@ -41,6 +41,7 @@ NUMBER_FIELDS = tuple(DOSE_BOUNDS)
 DOSE_FIELDS = (*NUMBER_FIELDS, "per_side")
 
 TIMES_A_DAY = {1: "once a day", 2: "twice a day"}
+FREQUENCY_FIELDS = ("times_per_day", "days_per_week", "days_per_week_max")
 
 
 def _duration(seconds: int) -> str:
@@ -96,10 +97,51 @@ def dosage_problems(dosage: Mapping[str, object]) -> dict[str, str]:
     return {}
 
 
-def dosage_in_words(dosage: Mapping[str, object], separator: str = ", ") -> str:
-    parts = dosage_parts(dosage)
-    if not parts:
-        return "As your therapist shows you"
+# What the documents leave open is said plainly, never guessed.
+LEFT_OPEN = "as your therapist shows you"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a patient's programme is due: how often a dose is done where the dose itself does
+    not say (the documents rarely do)."""
+
+    sessions_per_day: int
+    days: str  # "every day", "on Monday, Wednesday and Friday"
+
+
+def dosage_in_words(
+    dosage: Mapping[str, object], separator: str = ", ", schedule: Schedule | None = None
+) -> str:
+    """The whole dose in words: what to do, how many times, how often a day, on which days.
+    "Hold 30 s · 3 times · once a day · every day"; what neither the dose nor the programme
+    says is named and left to the therapist ("how many times: as your therapist shows you")."""
+    parts = dosage_parts(
+        {field: value for field, value in dosage.items() if field not in FREQUENCY_FIELDS}
+    )
+    left_open: list[str] = []
+    if not isinstance(dosage.get("reps"), int):
+        left_open.append("how many times")
+    times_per_day = dosage.get("times_per_day")
+    if isinstance(times_per_day, int):
+        parts.append(TIMES_A_DAY.get(times_per_day, f"{times_per_day} times a day"))
+    elif schedule is not None:
+        sessions = schedule.sessions_per_day
+        parts.append(TIMES_A_DAY.get(sessions, f"{sessions} times a day"))
+    else:
+        left_open.append("how many sessions a day")
+    days_per_week = dosage.get("days_per_week")
+    if isinstance(days_per_week, int):
+        parts.append(days_a_week(days_per_week, dosage.get("days_per_week_max")))
+    elif schedule is not None:
+        parts.append(schedule.days)
+    else:
+        left_open.append("how many days a week")
+    if left_open:
+        named = left_open[0]
+        if len(left_open) > 1:
+            named = ", ".join(left_open[:-1]) + " and " + left_open[-1]
+        parts.append(f"{named}: {LEFT_OPEN}")
     sentence = separator.join(parts)
     return sentence[0].upper() + sentence[1:]
 

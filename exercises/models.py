@@ -171,12 +171,12 @@ class Dosage(models.Model):
     def dosage(self) -> dict[str, object]:
         return {field: getattr(self, field) for field in DOSE_FIELDS}
 
-    def dosage_in_words(self) -> str:
-        return dosage_in_words(self.dosage())
+    def dosage_in_words(self, separator: str = ", ") -> str:
+        return dosage_in_words(self.dosage(), separator)
 
     def dosage_in_words_short(self) -> str:
-        """For a card on a phone: "Hold 30 s · each side · 3 times"."""
-        return dosage_in_words(self.dosage(), separator=" · ")
+        """For a card on a phone: "Hold 30 s · each side · 3 times · once a day · every day"."""
+        return self.dosage_in_words(separator=" · ")
 
 
 class Exercise(Dosage, InLibrary):

@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from exercises.dosage import Schedule, dosage_in_words
 from exercises.models import Dosage, Exercise, Library, Media, ProgramTemplate
 from patients.schedule import in_quiet_hours, is_due_on
 
@@ -376,6 +377,18 @@ def days_in_words(mask: int) -> str:
     return ", ".join(WEEKDAYS[day][:3] for day in days_from_mask(mask)) or "No day"
 
 
+def days_in_full_words(mask: int) -> str:
+    """The days of a dose read out: "every day", "on Monday, Wednesday and Friday"."""
+    if mask == EVERY_DAY:
+        return "every day"
+    names = [WEEKDAYS[day] for day in days_from_mask(mask)]
+    if mask == 0b0011111:
+        return "on weekdays (Monday to Friday)"
+    if len(names) < 2:
+        return f"on {names[0]}s" if names else "on no day"
+    return "on " + ", ".join(names[:-1]) + " and " + names[-1]
+
+
 class Prescription(models.Model):
     """A home exercise programme for one patient: what to do, on which days, how often."""
 
@@ -518,6 +531,16 @@ class PrescribedExercise(Dosage):
     def __str__(self) -> str:
         return f"{self.exercise} — {self.dosage_in_words()}"
 
+    def dosage_in_words(self, separator: str = ", ") -> str:
+        """The dose in full words, its frequency taken from the programme where the dose does
+        not give one: the programme's sessions a day and days are when it is due."""
+        prescription = self.prescription
+        schedule = Schedule(
+            sessions_per_day=prescription.sessions_per_day,
+            days=days_in_full_words(prescription.days_mask),
+        )
+        return dosage_in_words(self.dosage(), separator, schedule)
+
     def clean(self) -> None:
         super().clean()
         if self.exercise_id and self.exercise.is_screen:
@@ -585,7 +608,9 @@ class CheckOff(models.Model):
     # Filled by the session player: how much of the dose was done (every side's repetition
     # counted). Empty for a plain "Done", which says the whole dose was done.
     reps_done = models.PositiveSmallIntegerField("repetitions done", null=True, blank=True)
-    reps_planned = models.PositiveSmallIntegerField("repetitions in the dose", null=True, blank=True)
+    reps_planned = models.PositiveSmallIntegerField(
+        "repetitions in the dose", null=True, blank=True
+    )
     sets_done = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:

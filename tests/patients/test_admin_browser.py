@@ -45,7 +45,7 @@ def test_a_therapist_assigns_the_glute_bridge_programme_and_adjusts_a_dose(
     programme = page.locator("#prescriptions")
     text = programme.inner_text()
     assert "Glute bridge programme" in text
-    assert "Hold 10 s, 12 times, every day" in text
+    assert "Hold 10 s, 12 times, once a day, every day" in text
     assert "Lower slowly" in text
     page.screenshot(path=str(screenshot_dir / "admin-patient-page.png"), full_page=True)
 

@@ -93,12 +93,16 @@ def test_assigning_previews_then_creates_a_copy_of_the_template(
     assert prescription.days() == [0, 2, 4]
     assert prescription.reminder_time.strftime("%H:%M") == "07:30"
     doses = {item.exercise.slug: item.dosage_in_words() for item in prescription.exercises.all()}
+    # In full words: what the document leaves open is named; how often comes from the
+    # programme (Monday, Wednesday and Friday, once a day) where the dose does not say.
+    open_count = "how many times: as your therapist shows you"
+    on_days = "once a day, on Monday, Wednesday and Friday"
     assert doses == {
-        "front-plank": "Hold 30 s",
-        "side-plank": "Hold 15 s, each side",
-        "single-leg-box-squat": "10 times, each side, 2–3 days a week",
+        "front-plank": f"Hold 30 s, {on_days}, {open_count}",
+        "side-plank": f"Hold 15 s, each side, {on_days}, {open_count}",
+        "single-leg-box-squat": "10 times, each side, once a day, 2–3 days a week",
         # The protocol's own document gives the bridge no hold and no count: nothing borrowed.
-        "glute-bridge": "2–3 days a week",
+        "glute-bridge": f"Once a day, 2–3 days a week, {open_count}",
     }
     version = prescription.versions.get()
     assert version.number == 1
@@ -244,7 +248,7 @@ def test_changing_a_dose_keeps_the_old_version(
         reverse("admin:patients_prescription_versions", args=[bridge_prescription.pk]),
         {"on": "2026-11-05"},
     ).content.decode()
-    assert "version 1" in page and "Hold 10 s, 15 times, every day" in page
+    assert "version 1" in page and "Hold 10 s, 15 times, once a day, every day" in page
 
     # Saving without a change records no new version.
     therapist_client.post(url, change_form(bridge_prescription))

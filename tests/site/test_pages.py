@@ -49,7 +49,7 @@ def test_the_programme_prints_with_doses_instructions_and_notes(
     runner.bridge_a.save()
     html = alex.get("/programme/").content.decode()
     assert "Glute bridge programme" in html
-    assert "Hold 10 s, 15 times, every day" in html and "Hold 15 s, each side" in html
+    assert "Hold 10 s, 15 times, once a day, every day" in html and "Hold 15 s, each side" in html
     assert "Squeeze at the top" in html
     assert "Place your hands on the sides and start by lifting your butt." in html
     assert "Hold for 10 seconds, then relax and lower down." in html
