@@ -151,3 +151,34 @@ def merge_dosage(base: Mapping[str, object], override: Mapping[str, object]) -> 
     merged = {field: base.get(field) for field in DOSE_FIELDS}
     merged.update({field: value for field, value in override.items() if value is not None})
     return merged
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """What the session player counts through for one dose: `sets` × (`reps` on each side),
+    each a hold of `hold_seconds` or, without a hold, a repetition the patient counts."""
+
+    sets: int
+    reps: int
+    sides: int
+    hold_seconds: int | None
+    reps_given: bool  # False: the dose gives no count, so the player goes through once
+
+    @property
+    def repetitions(self) -> int:
+        """Every repetition of the session, each side's counted."""
+        return self.sets * self.reps * self.sides
+
+
+def session_plan(dosage: Mapping[str, object]) -> SessionPlan | None:
+    """None where the dose gives neither a hold nor a count: nothing for a player to follow."""
+    hold, reps, sets = dosage.get("hold_seconds"), dosage.get("reps"), dosage.get("sets")
+    if not isinstance(hold, int) and not isinstance(reps, int):
+        return None
+    return SessionPlan(
+        sets=sets if isinstance(sets, int) else 1,
+        reps=reps if isinstance(reps, int) else 1,
+        sides=2 if dosage.get("per_side") else 1,
+        hold_seconds=hold if isinstance(hold, int) else None,
+        reps_given=isinstance(reps, int),
+    )

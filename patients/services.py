@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from exercises.dosage import DOSE_FIELDS
+from exercises.dosage import DOSE_FIELDS, session_plan
 from exercises.models import ProgramTemplate
 from exercises.selectors import programs_with_items
 from patients.errors import ActionRefused
@@ -422,6 +422,15 @@ PROGRAMME_PAUSED = (
 )
 
 
+@dataclass(frozen=True)
+class SessionCounts:
+    """How much of the dose the session player counted: every side's repetition, and the sets
+    finished whole."""
+
+    reps_done: int
+    sets_done: int
+
+
 @dataclass
 class CheckOffRecorded:
     check_off: CheckOff
@@ -444,9 +453,11 @@ def check_off_record(
     patient: Patient,
     prescribed_exercise: PrescribedExercise,
     session: int | None = None,
+    counts: SessionCounts | None = None,
     now: datetime | None = None,
 ) -> CheckOffRecorded:
-    """Check an exercise off for today's next undone session (or `session`).
+    """Check an exercise off for today's next undone session (or `session`), with what the
+    session player counted (`counts`: a session stopped early is recorded as partial).
 
     Safe to repeat: a double tap, a second tab or a retried request finds the check-off the
     first one made (one row per exercise, day and session, enforced by the database), and is
@@ -479,6 +490,7 @@ def check_off_record(
         session = remaining[0]
     elif not 1 <= session <= prescription.sessions_per_day:
         raise ActionRefused("That session is not part of today's programme.")
+    counted = _counted(prescribed_exercise, counts) if counts is not None else {}
     try:
         with transaction.atomic():
             check_off = CheckOff.objects.create(
@@ -487,6 +499,7 @@ def check_off_record(
                 local_date=today,
                 session=session,
                 created_at=now,
+                **counted,
             )
     except IntegrityError:  # another request made it a moment ago
         existing = CheckOff.objects.get(
@@ -494,6 +507,26 @@ def check_off_record(
         )
         return recorded(existing, False)
     return recorded(check_off, True)
+
+
+def _counted(prescribed_exercise: PrescribedExercise, counts: SessionCounts) -> dict[str, int]:
+    """The player's counts, checked against the dose as the server knows it: the page's own
+    idea of the dose is never trusted."""
+    plan = session_plan(prescribed_exercise.dosage())
+    if plan is None:
+        raise ActionRefused("This exercise has no hold or count to follow: tap Done instead.")
+    if not 1 <= counts.reps_done <= plan.repetitions:
+        raise ActionRefused(
+            f"The session counted {counts.reps_done} of {plan.repetitions} repetitions: "
+            "nothing was recorded. Start the exercise again."
+        )
+    if not 0 <= counts.sets_done <= plan.sets:
+        raise ActionRefused(f"The dose has {plan.sets} sets: nothing was recorded.")
+    return {
+        "reps_done": counts.reps_done,
+        "reps_planned": plan.repetitions,
+        "sets_done": counts.sets_done,
+    }
 
 
 def _own_check_off_of_today(*, patient: Patient, check_off: CheckOff, now: datetime) -> None:

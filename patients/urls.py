@@ -7,6 +7,8 @@ from patients.forms import LoginForm, PasswordResetForm
 urlpatterns = [
     path("today/", views.today, name="today"),
     path("today/exercises/<int:item_id>/check-off/", views.check_off, name="check_off"),
+    path("today/session/", views.session_player, name="session_guided"),
+    path("today/exercises/<int:item_id>/play/", views.session_player, name="session_player"),
     path(
         "today/check-offs/<int:check_off_id>/undo/",
         views.check_off_undo_view,

@@ -29,6 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from exercises.dosage import session_plan
 from exercises.fragments import exercise_bodies
 from patients import charts, safety
 from patients.forms import (
@@ -42,6 +43,7 @@ from patients.models import CheckOff, Patient, Prescription, time_zone_choices
 from patients.reminders import LinkRefused, patient_from_unsubscribe_token
 from patients.selectors import (
     check_off_get_for_patient,
+    TodayCard,
     pain_report_get_for_patient,
     patient_for_user,
     patient_history,
@@ -49,9 +51,12 @@ from patients.selectors import (
     prescriptions_with_doses,
     today_card,
 )
+    today_cards,
+    today_progress,
 from patients.services import (
     ActionRefused,
     check_off_rate,
+    SessionCounts,
     check_off_record,
     check_off_undo,
     patient_settings_update,
@@ -107,6 +112,11 @@ def _card_response(
         card, csrf_token=get_token(request), error=error, version=patient.library_version
     )
     return HttpResponse(html, status=status)
+    if status == 200:  # the day's count changed with the card: htmx puts it in place
+        done, total = today_progress(patient)
+        html += render_to_string(
+            "patients/_progress.html", {"done": done, "total": total, "oob": True}
+        )
 
 
 def _refused(request: HttpRequest, patient: Patient, item: Any, message: str) -> HttpResponse:
@@ -127,6 +137,55 @@ def today(request: HttpRequest, patient: Patient) -> HttpResponse:
 
 
 @require_POST
+def _player_exercise(card: TodayCard, rest_seconds: int) -> dict[str, object]:
+    """One exercise as the session player's script reads it; the server checks the counts it
+    sends back against the same dose (services._counted)."""
+    item = card.item
+    plan = session_plan(item.dosage())
+    return {
+        "id": item.pk,
+        "name": item.exercise.name,
+        "dose": item.dosage_in_words_short(),
+        "url": reverse("check_off", args=[item.pk]),
+        "session": card.next_session,
+        "sessions": card.sessions,
+        "rest": rest_seconds,
+        "plan": None
+        if plan is None
+        else {
+            "sets": plan.sets,
+            "reps": plan.reps,
+            "sides": plan.sides,
+            "hold": plan.hold_seconds,
+            "reps_given": plan.reps_given,
+        },
+    }
+
+
+@require_GET
+@patient_required
+def session_player(
+    request: HttpRequest, patient: Patient, item_id: int | None = None
+) -> HttpResponse:
+    """The session player: one exercise (`item_id`) or the whole day's programme in order
+    (a guided session), each followed through its dose with rests between. It runs in the
+    browser alone, offline too, and records each exercise with the counts done."""
+    if patient.safety_check_at is None:
+        return redirect("safety_check")
+    if item_id is not None:
+        prescribed_exercise_get_for_patient(patient=patient, pk=item_id)  # 404 if not theirs
+    __, cards = today_cards(patient)
+    to_do = [
+        card for card in cards if not card.done and (item_id is None or card.item.pk == item_id)
+    ]
+    context = {
+        "exercises": [_player_exercise(card, patient.clinic.rest_seconds) for card in to_do],
+        "guided": item_id is None,
+        "held": patient.programme_held_at is not None,
+    }
+    return render(request, "patients/player.html", context)
+
+
 @patient_required(clinic=False)
 def check_off(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
     item = prescribed_exercise_get_for_patient(patient=patient, pk=item_id)
@@ -138,7 +197,12 @@ def check_off(request: HttpRequest, patient: Patient, item_id: int) -> HttpRespo
     try:
         if raw_session and session is None:
             raise ActionRefused("That session is not part of today's programme.")
-        recorded = check_off_record(patient=patient, prescribed_exercise=item, session=session)
+        recorded = check_off_record(
+            patient=patient,
+            prescribed_exercise=item,
+            session=session,
+            counts=_session_counts(request),
+        )
     except ActionRefused as refused:
         return _refused(request, patient, item, str(refused))
     if request.htmx:  # type: ignore[attr-defined]
@@ -148,6 +212,16 @@ def check_off(request: HttpRequest, patient: Patient, item_id: int) -> HttpRespo
 
 
 @require_POST
+def _session_counts(request: HttpRequest) -> SessionCounts | None:
+    """What the session player counted, when it sent its counts (a plain "Done" sends none)."""
+    raw_reps, raw_sets = request.POST.get("reps_done"), request.POST.get("sets_done")
+    if raw_reps is None and raw_sets is None:
+        return None
+    if not all(re.fullmatch(r"[0-9]{1,4}", raw or "") for raw in (raw_reps, raw_sets)):
+        raise ActionRefused("The session's counts were not whole numbers: nothing was recorded.")
+    return SessionCounts(reps_done=int(raw_reps or 0), sets_done=int(raw_sets or 0))
+
+
 @patient_required(clinic=False)
 def check_off_undo_view(request: HttpRequest, patient: Patient, check_off_id: int) -> HttpResponse:
     record = check_off_get_for_patient(patient=patient, pk=check_off_id)

@@ -81,6 +81,14 @@ class ClinicAdmin(ClinicScoped):
                 "urgent warning signs.",
             },
         ),
+        (
+            "Session player",
+            {
+                "fields": ["rest_seconds"],
+                "description": "The documents give no rest between holds: the session player "
+                "rests this long between repetitions, sides and sets.",
+            },
+        ),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Clinic]:

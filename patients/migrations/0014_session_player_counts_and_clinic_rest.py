@@ -5,30 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0013_patient_page_stamp'),
+        ("patients", "0013_patient_page_stamp"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='checkoff',
-            name='reps_done',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='repetitions done'),
+            model_name="checkoff",
+            name="reps_done",
+            field=models.PositiveSmallIntegerField(
+                blank=True, null=True, verbose_name="repetitions done"
+            ),
         ),
         migrations.AddField(
-            model_name='checkoff',
-            name='reps_planned',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='repetitions in the dose'),
+            model_name="checkoff",
+            name="reps_planned",
+            field=models.PositiveSmallIntegerField(
+                blank=True, null=True, verbose_name="repetitions in the dose"
+            ),
         ),
         migrations.AddField(
-            model_name='checkoff',
-            name='sets_done',
+            model_name="checkoff",
+            name="sets_done",
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='clinic',
-            name='rest_seconds',
-            field=models.PositiveSmallIntegerField(default=10, help_text="The session player's rest between repetitions, sides and sets, for every exercise of the clinic's patients.", validators=[django.core.validators.MinValueValidator(0, 'The rest must be from 0 to 300 seconds.'), django.core.validators.MaxValueValidator(300, 'The rest must be from 0 to 300 seconds.')], verbose_name='rest between holds and sets (seconds)'),
+            model_name="clinic",
+            name="rest_seconds",
+            field=models.PositiveSmallIntegerField(
+                default=10,
+                help_text="The session player's rest between repetitions, sides and sets, for every exercise of the clinic's patients.",
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        0, "The rest must be from 0 to 300 seconds."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        300, "The rest must be from 0 to 300 seconds."
+                    ),
+                ],
+                verbose_name="rest between holds and sets (seconds)",
+            ),
         ),
     ]

@@ -29,13 +29,16 @@ def alex(client: Client, runner: SimpleNamespace) -> Client:
 def test_today_shows_each_due_exercise_as_a_card(alex: Client, runner: SimpleNamespace) -> None:
     html = alex.get("/today/").content.decode()
     assert "Glute bridge (hip bridge)" in html and "Side plank" in html
-    assert "Hold 10 s · 15 times · every day" in html
+    assert "Hold 10 s · 15 times · once a day · every day" in html
     assert "Hold 15 s · each side" in html
     # The steps, quoted or written, with the dose filled in.
     assert "These are performed by lying flat on the ground with your knees folded." in html
     assert "Repeat 15 times, every day." in html
     assert f"/programme/exercises/{runner.bridge_a.pk}/" in html  # "Why?"
-    assert 'data-seconds="15"' in html and 'data-per-side="true"' in html  # the hold timer
+    # Each exercise with a hold or a count opens the session player; a guided session, all.
+    for item in (runner.bridge_a, runner.plank_a):
+        assert f'href="/today/exercises/{item.pk}/play/"' in html
+    assert 'href="/today/session/"' in html
     assert "0 of 2 exercises done" in html
 
 
