@@ -1,5 +1,5 @@
-"""A patient on a phone (390×844) in real Chromium: checks off the day, runs a hold timer,
-reports radiating pain and reads the guidance."""
+"""A patient on a phone (390×844) in real Chromium: checks off the day, reports radiating pain
+and reads the guidance."""
 
 from __future__ import annotations
 
@@ -20,8 +20,6 @@ def test_a_patient_does_the_day_on_a_phone(
     screenshot_dir: Path,
 ) -> None:
     plank = runner.plank_a
-    plank.hold_seconds = 2  # a short hold keeps the test quick; the timer is the same
-    plank.save()
     page = browser_page_factory(width=390, height=844)
 
     page.goto(f"{live_site.url}/")
@@ -35,11 +33,15 @@ def test_a_patient_does_the_day_on_a_phone(
     page.locator(f"#card-{runner.bridge_a.pk} .badge").wait_for()
     assert "Done" in page.locator(f"#card-{runner.bridge_a.pk}").inner_text()
 
+    # The count moves with the card, without a reload (the session player has its own tests:
+    # test_session_player_browser.py).
+    page.wait_for_selector("text=1 of 2 exercises done")
     plank_card = page.locator(f"#card-{plank.pk}")
-    plank_card.locator("[data-hold-start]").click()
-    page.wait_for_selector(f"#card-{plank.pk} [data-hold-display]:has-text('First side')")
-    page.wait_for_selector(f"#card-{plank.pk} .badge", timeout=20_000)
+    assert plank_card.locator("[data-player-link]").is_visible()
+    plank_card.locator("button.btn-check-off").click()
+    page.locator(f"#card-{plank.pk} .badge").wait_for()
     assert "Undo" in page.locator(f"#card-{plank.pk}").inner_text()
+    page.wait_for_selector("text=2 of 2 exercises done")
     page.reload()
     page.wait_for_selector("text=2 of 2 exercises done")
     page.screenshot(path=str(screenshot_dir / "patient-today.png"), full_page=True)
