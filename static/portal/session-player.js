@@ -316,6 +316,7 @@
         return;
       }
       cue.play(true);
+      counted();
       ring(1);
       ui.number.textContent = current.plan ? String(done) : "✓";
       ui.unit.textContent = current.plan ? "of " + total() + " done" : "";
