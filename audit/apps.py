@@ -45,6 +45,7 @@ class AuditConfig(AppConfig):
         for model in [
             models.Prescription,
             models.PrescribedExercise,
+            models.PrescribedExerciseMedia,
             models.PrescriptionVersion,
             models.PainReport,
             models.CheckOff,

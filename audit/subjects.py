@@ -14,6 +14,7 @@ from patients.models import (
     PainReport,
     Patient,
     PrescribedExercise,
+    PrescribedExerciseMedia,
     Prescription,
     PrescriptionVersion,
     Reminder,
@@ -29,6 +30,7 @@ WRITE_DESCRIPTIONS: dict[type[models.Model], str] = {
     User: "Patient's account (name, email, active)",
     Prescription: "Prescription",
     PrescribedExercise: "Exercise and dose in a prescription",
+    PrescribedExerciseMedia: "Picture or video for one patient's exercise",
     PrescriptionVersion: "Prescription version",
     Alert: "Alert",
     AlertNotice: "What the patient was told about an alert",
@@ -71,6 +73,8 @@ def patient_of(record: Any) -> Patient | None:
         return _patient_of_user(record.user)
     if isinstance(record, PrescribedExercise | PrescriptionVersion):
         return _cached_patient(record.prescription)
+    if isinstance(record, PrescribedExerciseMedia):
+        return _cached_patient(record.prescribed_exercise.prescription)
     if isinstance(
         record,
         Prescription

@@ -1,21 +1,25 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from exercises.dosage import DOSE_FIELDS
+from exercises.media import CheckedMedia, media_check
 from exercises.models import (
     Citation,
     Disagreement,
     DisagreementPosition,
     EducationCard,
     Exercise,
+    ExerciseMedia,
     Library,
     Line,
     ProgramItem,
@@ -24,6 +28,11 @@ from exercises.models import (
     Source,
 )
 from exercises.selectors import exercises_visible_to
+from exercises.services import (
+    exercise_media_add,
+    exercise_media_remove,
+    exercise_media_update,
+)
 from exercises.tenancy import library_scope_for_user
 from portal.admin_helpers import BoundedInlineMixin, ReadableAutocompleteMixin
 
@@ -217,6 +226,131 @@ class EducationCitationInline(CitationInline):
     fk_name = "education_card"
 
 
+# A clinic's own pictures and videos ------------------------------------------------------------
+
+
+def upload_help() -> str:
+    def size(limit: int) -> str:
+        return filesizeformat(limit).replace("\xa0", " ")
+
+    return (
+        f"A picture (JPEG, PNG or WebP, up to {size(settings.MEDIA_IMAGE_MAX_BYTES)}) or a short "
+        f"video (MP4 or WebM, up to {size(settings.MEDIA_VIDEO_MAX_BYTES)}). Pictures are stored "
+        "without their location, camera details and other metadata; videos are stored as they "
+        "are, so record them with the phone's location turned off."
+    )
+
+
+class MediaForm(forms.ModelForm):
+    """A new picture or video: the file, checked by its bytes when the form is (a refused file
+    is a message on the field, and nothing is saved), and what it shows. A saved one: its
+    caption and place only (to change the file, remove it and add the new one)."""
+
+    upload = forms.FileField(label="picture or video", required=False)
+    checked: CheckedMedia | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Inline rows share their fields: a saved row's stays, closed.
+            self.fields["upload"].disabled = True
+            self.fields["upload"].help_text = "To change the file, remove this one and add another."
+        else:
+            self.fields["upload"].help_text = upload_help()
+            self.fields["upload"].widget.attrs["accept"] = (
+                "image/jpeg,image/png,image/webp,video/mp4,video/webm"
+            )
+
+    def clean_upload(self) -> Any:
+        upload = self.cleaned_data.get("upload")
+        if upload:
+            self.checked = media_check(upload)
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.instance.pk and self.checked is None and "upload" not in self.errors:
+            self.add_error(
+                "upload", "Choose a picture (JPEG, PNG, WebP) or a video (MP4, WebM) to upload."
+            )
+        return cleaned
+
+
+def media_preview(media: Any, url_name: str) -> str:
+    if not media.pk:
+        return "—"
+    url = reverse(url_name, args=[media.pk])
+    if media.is_video:
+        return format_html(
+            '<a href="{}">Video ({}, {})</a>',
+            url,
+            media.content_type.removeprefix("video/").upper(),
+            filesizeformat(media.size),
+        )
+    return format_html(
+        '<a href="{}"><img src="{}" alt="{}" height="120"></a>', url, url, media.caption
+    )
+
+
+class MediaFormsetSaving:
+    """Saves an inline of pictures and videos through the services (`add`, `update`, `remove`),
+    and tells the admin's history what changed as formset.save() would have."""
+
+    def save_media_formset(self, request: HttpRequest, formset: Any, parent: Any) -> None:
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for media_form in formset.initial_forms:
+            media = media_form.instance
+            if formset.can_delete and formset._should_delete_form(media_form):
+                self.media_remove(media)
+                formset.deleted_objects.append(media)
+            elif media_form.has_changed():
+                self.media_update(
+                    media,
+                    caption=media_form.cleaned_data["caption"],
+                    position=media_form.cleaned_data["position"],
+                )
+                formset.changed_objects.append((media, media_form.changed_data))
+        for media_form in formset.extra_forms:
+            if not media_form.has_changed() or formset._should_delete_form(media_form):
+                continue
+            media = self.media_add(
+                parent,
+                media_form.checked,
+                caption=media_form.cleaned_data["caption"],
+                position=media_form.cleaned_data["position"],
+                user=request.user,
+            )
+            formset.new_objects.append(media)
+
+
+class ExerciseMediaInline(BoundedInlineMixin, admin.StackedInline):
+    model = ExerciseMedia
+    form = MediaForm
+    extra = 0
+    max_num = 10
+    fields = ["preview", "upload", "caption", "position", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["preview", "uploaded_by", "uploaded_at"]
+    verbose_name = "picture or video"
+    verbose_name_plural = "Pictures and videos (your clinic's patients and staff see them)"
+
+    @admin.display(description="shown")
+    def preview(self, media: ExerciseMedia) -> str:
+        return media_preview(media, "exercise_media")
+
+    def _own(self, obj: Any) -> bool:
+        # The shipped library is the portal's: no clinic adds pictures to it.
+        return obj is None or not obj.is_shipped
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._own(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._own(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._own(obj) and super().has_delete_permission(request, obj)
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     list_display = ["id", "title", "author", "citation_count"]
@@ -231,14 +365,14 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(LibraryScoped):
+class ExerciseAdmin(MediaFormsetSaving, LibraryScoped):
     ordering = ["name"]  # the annotated count groups rows, and a grouped query drops Meta.ordering
     list_display = ["name", "kind", "category", "dose", "is_shipped", "citation_count", "site_page"]
     list_filter = ["kind", "category", "is_shipped", "citations__source"]
     search_fields = ["name", "slug", "lines__text"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["is_shipped"]
-    inlines = [ExerciseLineInline, ExerciseCitationInline]
+    inlines = [ExerciseLineInline, ExerciseCitationInline, ExerciseMediaInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "category", "is_shipped", "library"]}),
         (
@@ -266,6 +400,21 @@ class ExerciseAdmin(LibraryScoped):
         return (
             super().get_queryset(request).annotate(citation_count=Count("citations", distinct=True))
         )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is ExerciseMedia:
+            self.save_media_formset(request, formset, form.instance)
+        else:
+            super().save_formset(request, form, formset, change)
+
+    def media_add(self, exercise: Exercise, checked: Any, **fields: Any) -> ExerciseMedia:
+        return exercise_media_add(exercise=exercise, upload=checked, **fields)
+
+    def media_update(self, media: ExerciseMedia, **fields: Any) -> None:
+        exercise_media_update(media=media, **fields)
+
+    def media_remove(self, media: ExerciseMedia) -> None:
+        exercise_media_remove(media=media)
 
     @admin.display(description="dose")
     def dose(self, exercise: Exercise) -> str:

@@ -11,14 +11,21 @@ encoder (ffmpeg), so whatever the phone wrote into it stays (README: record with
 from __future__ import annotations
 
 import io
+import re
 import uuid
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
+from django.db import transaction
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
+
+if TYPE_CHECKING:
+    from exercises.models import Media
 
 NOT_MEDIA = "This file is not a picture (JPEG, PNG, WebP) or a video (MP4, WebM)."
 UNREADABLE = (
@@ -157,7 +164,9 @@ def _clean_picture(upload: File) -> CheckedMedia:
                 clean = _pixels_only(ImageOps.exif_transpose(picture), picture_format)
         except (Image.DecompressionBombWarning, Image.DecompressionBombError):
             raise ValidationError(
-                "This picture has too many pixels to be opened safely.", code="too_many_pixels"
+                "This picture has too many pixels to be opened safely: a picture may be at most "
+                f"{MAX_PIXELS // 1_000_000} megapixels.",
+                code="too_many_pixels",
             ) from None
         except ValidationError:
             raise
@@ -190,3 +199,87 @@ def _pixels_only(picture, picture_format: str):  # type: ignore[no-untyped-def]
     mode = "RGBA" if has_alpha and picture_format != "JPEG" else "RGB"
     pixels = picture.convert(mode)
     return Image.frombytes(mode, pixels.size, pixels.tobytes())
+
+
+# Storing, removing and serving -----------------------------------------------------------------
+
+
+def media_store(media: Media, upload: File | CheckedMedia) -> Media:
+    """Check the upload (unless it is checked already), validate the row, then store the file
+    under a random name and save the row. Nothing is stored when anything is refused."""
+    checked = upload if isinstance(upload, CheckedMedia) else media_check(upload)
+    media.kind, media.content_type, media.size = checked.kind, checked.content_type, checked.size
+    media.width, media.height = checked.width, checked.height
+    media.full_clean(exclude=["file"])
+    media.file.save(checked.stored_name(), checked.content, save=False)
+    try:
+        media.save()
+    except BaseException:
+        media.file.storage.delete(media.file.name)
+        raise
+    return media
+
+
+def media_file_delete(sender: type, instance: Media, **kwargs: Any) -> None:
+    """A removed row's file goes once its removal is committed (a removal rolled back keeps it),
+    whether the row went alone or with its exercise or programme."""
+    name, storage = instance.file.name, instance.file.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+class _Slice:
+    """The bytes `start` to `end` (inclusive) of an open file, for a range request."""
+
+    def __init__(self, opened: File, start: int, end: int) -> None:
+        opened.seek(start)
+        self.opened, self.left = opened, end - start + 1
+
+    def read(self, size: int = -1) -> bytes:
+        wanted = self.left if size < 0 else min(size, self.left)
+        data = self.opened.read(wanted) if wanted > 0 else b""
+        self.left -= len(data)
+        return data
+
+    def close(self) -> None:
+        self.opened.close()
+
+
+def media_response(request: HttpRequest, media: Media) -> HttpResponse:
+    """The file, streamed from the storage with the content type found at upload. A browser
+    asking for part of a video (iPhones ask for every video this way, and play nothing that is
+    not answered in parts) gets that part."""
+    size = media.size
+    wanted = re.fullmatch(r"bytes=(\d*)-(\d*)", request.headers.get("Range", "").strip())
+    if wanted and (wanted[1] or wanted[2]):
+        if wanted[1]:
+            start = int(wanted[1])
+            end = min(int(wanted[2]), size - 1) if wanted[2] else size - 1
+        else:  # the last N bytes
+            start, end = max(size - int(wanted[2]), 0), size - 1
+        if start > end:
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+            return _media_headers(response)
+        opened = media.file.storage.open(media.file.name, "rb")
+        response = FileResponse(_Slice(opened, start, end), content_type=media.content_type)
+        response.status_code = 206
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        response["Content-Length"] = str(end - start + 1)
+    else:
+        opened = media.file.storage.open(media.file.name, "rb")
+        response = FileResponse(opened, content_type=media.content_type)
+        response["Content-Length"] = str(size)
+    return _media_headers(response)
+
+
+def _media_headers(response: HttpResponse) -> HttpResponse:
+    response["Accept-Ranges"] = "bytes"
+    # Shown in the page, never saved under a name (the uploader's name was not kept anyway);
+    # the browser takes the type given, never one it guesses from the bytes.
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    # Someone's clinic's file: the browser may not keep it for anyone else (the portal's own
+    # middleware adds no-store, as for every page).
+    response["Cache-Control"] = "private"
+    return response

@@ -15,6 +15,7 @@ from exercises.models import (
     DisagreementPosition,
     EducationCard,
     Exercise,
+    ExerciseMedia,
     Line,
     ProgramItem,
     ProgramTemplate,
@@ -207,3 +208,29 @@ def exercise_get(*, user: Any, slug: str) -> Exercise:
 
 def education_get(*, user: Any, slug: str) -> EducationCard:
     return _by_slug(education_with_citations(), user, slug)
+
+
+def exercise_media_get_for_user(*, user: Any, pk: object) -> ExerciseMedia:
+    """A picture or video of a clinic's own exercise, for that clinic's staff and patients (a
+    superuser: any); anyone else gets a 404, as if it did not exist."""
+    scope = library_scope_for_user(user)
+    found = (
+        ExerciseMedia.objects.filter(scope.q("exercise__"), exercise__library__isnull=False)
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404("No picture or video here.")
+    return found
+
+
+def exercise_media_by_exercise(exercises: Any) -> dict[int, list[ExerciseMedia]]:
+    """The pictures and videos of each of `exercises` (rows, or ids), in their order: one query,
+    none when all of them are shipped (which have none)."""
+    ids = [getattr(exercise, "pk", exercise) for exercise in exercises]
+    own = [getattr(e, "pk", e) for e in exercises if getattr(e, "library_id", True) is not None]
+    found: dict[int, list[ExerciseMedia]] = {pk: [] for pk in ids}
+    if own:
+        for media in ExerciseMedia.objects.filter(exercise_id__in=own).order_by("position", "id"):
+            found[media.exercise_id].append(media)
+    return found

@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -22,12 +23,14 @@ from exercises.library_format import (
     schema_problems,
 )
 from exercises.library_upgrade import Upgrade, document_version, upgrade_v1
+from exercises.media import CheckedMedia, media_store
 from exercises.models import (
     Citation,
     Disagreement,
     DisagreementPosition,
     EducationCard,
     Exercise,
+    ExerciseMedia,
     Line,
     ProgramItem,
     ProgramTemplate,
@@ -431,3 +434,42 @@ def library_upgrade(*, document: dict[str, Any], known: Any) -> Upgrade:
     upgrade = upgrade_v1(document, today=timezone.localdate(), known_doses=known_doses)
     assert upgrade.document["version"] == FORMAT_VERSION
     return upgrade
+
+
+# A clinic's own pictures and videos ------------------------------------------------------------
+
+
+@transaction.atomic
+def exercise_media_add(
+    *,
+    exercise: Exercise,
+    upload: File | CheckedMedia,
+    caption: str,
+    position: int = 1,
+    user: Any = None,
+) -> ExerciseMedia:
+    """A picture or video on one of a clinic's own exercises (ValidationError for a shipped
+    exercise, an upload the portal does not accept, or no caption: nothing stored). Saving it
+    replaces the library's version, so every kept page that shows the exercise shows it."""
+    media = ExerciseMedia(
+        exercise=exercise,
+        caption=caption,
+        position=position,
+        uploaded_by=user if user is not None and user.is_authenticated else None,
+    )
+    media_store(media, upload)
+    return media
+
+
+@transaction.atomic
+def exercise_media_update(*, media: ExerciseMedia, caption: str, position: int) -> ExerciseMedia:
+    media.caption, media.position = caption, position
+    media.full_clean()
+    media.save()
+    return media
+
+
+@transaction.atomic
+def exercise_media_remove(*, media: ExerciseMedia) -> None:
+    """The row now; its file once the removal is committed (exercises.media.media_file_delete)."""
+    media.delete()

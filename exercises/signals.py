@@ -32,3 +32,8 @@ def connect(config: AppConfig) -> None:
             through = field.remote_field.through
             m2m_changed.connect(_changed, sender=through, dispatch_uid=f"library-m2m-{through}")
     post_migrate.connect(_migrated, sender=apps.get_app_config(config.label))
+    # A removed picture's or video's file goes with its row.
+    from exercises.media import media_file_delete
+    from exercises.models import ExerciseMedia
+
+    post_delete.connect(media_file_delete, sender=ExerciseMedia, dispatch_uid="exercise-media-file")

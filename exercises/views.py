@@ -3,10 +3,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from exercises.media import media_response
 from exercises.selectors import (
     education_get,
     education_visible_to,
     exercise_get,
+    exercise_media_by_exercise,
+    exercise_media_get_for_user,
     exercises_visible_to,
 )
 
@@ -34,7 +37,8 @@ def exercise_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.is_staff:
         raise Http404("No exercise here.")
     exercise = exercise_get(user=request.user, slug=slug)
-    return render(request, "exercises/detail.html", {"exercise": exercise})
+    media = exercise_media_by_exercise([exercise])[exercise.pk]
+    return render(request, "exercises/detail.html", {"exercise": exercise, "media": media})
 
 
 @require_GET
@@ -42,3 +46,10 @@ def exercise_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def education_detail(request: HttpRequest, slug: str) -> HttpResponse:
     card = education_get(user=request.user, slug=slug)
     return render(request, "exercises/education.html", {"card": card})
+
+
+@require_GET
+@login_required
+def exercise_media_file(request: HttpRequest, media_id: int) -> HttpResponse:
+    """A picture or video of a clinic's own exercise: its staff and patients only, 404 else."""
+    return media_response(request, exercise_media_get_for_user(user=request.user, pk=media_id))

@@ -39,3 +39,12 @@ class PatientsConfig(AppConfig):
         from patients import page_stamps
 
         page_stamps.connect()
+        # A removed picture's or video's file goes with its row (exercises/media.py).
+        from django.db.models.signals import post_delete
+
+        from exercises.media import media_file_delete
+        from patients.models import PrescribedExerciseMedia
+
+        post_delete.connect(
+            media_file_delete, sender=PrescribedExerciseMedia, dispatch_uid="patient-media-file"
+        )

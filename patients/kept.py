@@ -7,9 +7,10 @@ patients/page_stamps.py), their day and the library's version, so that a page wi
 changed costs one read of the patient's row. A page of a patient whose programme is paused (rare,
 and written with the clinic's contact and wording) is written each time.
 
-A card is kept under everything it is written from: the prescribed exercise's row (dose, note),
-the exercise's row, the sessions a day, today's check-offs of it (with their ratings) and the
-library's version (how to do it, its provenance and disagreements). A check-off, an edited dose
+A card is kept under everything it is written from: the prescribed exercise's row (dose, note)
+and what says whether its own pictures and videos changed, the exercise's row, the sessions a
+day, today's check-offs of it (with their ratings) and the library's version (how to do it, its
+provenance and disagreements, a clinic exercise's pictures and videos). A check-off, an edited dose
 or a changed library each make a new key, so nothing is invalidated by hand and no card outlives
 what it shows. A card with an error message is written each time.
 
@@ -32,10 +33,11 @@ from django.utils.safestring import SafeString, mark_safe
 
 from exercises.fragments import exercise_bodies, fragments, library_version
 from patients.forms import CheckOffRatingForm
+from patients.media import media_for_items
 from patients.models import Patient
 from patients.safety import today_safety
 from patients.screens import open_screen_requests
-from patients.selectors import TodayCard, today_cards
+from patients.selectors import TodayCard, media_stamp, today_cards
 
 TEMPLATE = "patients/_today_card.html"
 TODAY_TEMPLATE = "patients/_today_content.html"
@@ -65,11 +67,14 @@ def card_parts(card: TodayCard) -> tuple[Any, ...]:
         card.item.exercise.name,  # the rest of the exercise is the library's, under its version
         card.sessions,
         tuple(row_values(check_off) for check_off in card.check_offs),
+        # Its own pictures and videos (the exercise's are the library's, under its version).
+        media_stamp(card.item),
     )
 
 
 def _write(cards: Sequence[TodayCard], version: str, csrf_token: str, error: str = "") -> list[str]:
     bodies = exercise_bodies([(card.item.exercise, card.item.dosage()) for card in cards], version)
+    media = media_for_items([card.item for card in cards])
     rating_form = CheckOffRatingForm()
     return [
         render_to_string(
@@ -77,6 +82,7 @@ def _write(cards: Sequence[TodayCard], version: str, csrf_token: str, error: str
             {
                 "card": card,
                 "body": body,
+                "media": media[card.item.pk],
                 "error": error,
                 "rating_form": rating_form,
                 "csrf_token": csrf_token,

@@ -3,7 +3,8 @@
 the same transaction as the change, so that a page kept under it (patients/kept.py) is never read
 once the change is committed.
 
-The rows: prescriptions, their exercises, check-offs, screen requests, pain reports and alerts.
+The rows: prescriptions, their exercises (and the pictures and videos of each for this patient),
+check-offs, screen requests, pain reports and alerts.
 Their saves and deletes (admin, services, forms, a cascade) send Django's signals; a conditional
 UPDATE sends patients.signals.patient_data_changed; a bulk write calls `page_stamps_bump` itself.
 A person's name (the patient's own, their therapists') and their clinic's replace the stamps of
@@ -23,6 +24,7 @@ from patients.models import (
     PainReport,
     Patient,
     PrescribedExercise,
+    PrescribedExerciseMedia,
     Prescription,
     ScreenRequest,
 )
@@ -31,6 +33,7 @@ WATCHED: tuple[type[Model], ...] = (
     Alert,  # on the admin's patient page
     Prescription,
     PrescribedExercise,
+    PrescribedExerciseMedia,  # a picture or video for one patient's exercise
     CheckOff,
     ScreenRequest,
     PainReport,
@@ -56,6 +59,12 @@ def on_row_changed(sender: type[Model], instance: Any, **kwargs: Any) -> None:
         return
     if isinstance(instance, PrescribedExercise):
         page_stamps_bump(prescription_ids=[instance.prescription_id])
+    elif isinstance(instance, PrescribedExerciseMedia):
+        # By the item's id, in one UPDATE: on a cascade the item may be gone already (its own
+        # deletion replaces the stamp then).
+        Patient.objects.filter(prescriptions__exercises=instance.prescribed_exercise_id).update(
+            page_stamp=F("page_stamp") + 1
+        )
     else:
         page_stamps_bump(patient_ids=[instance.patient_id])
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from exercises.fragments import exercise_bodies
+from patients.media import media_for_items
 from patients.models import Patient, ScreenRequest
 from patients.safety import today_safety
 from patients.screens import (
@@ -33,6 +34,7 @@ def programme_exercise(request: HttpRequest, patient: Patient, item_id: int) -> 
             "item": item,
             "exercise": item.exercise,
             "body": exercise_bodies([(item.exercise, item.dosage())], patient.library_version)[0],
+            "media": media_for_items([item])[item.pk],
             "dose_differs": item.dosage() != item.exercise.dosage(),
             "safety": today_safety(patient),
         },

@@ -39,6 +39,7 @@ from patients.forms import (
     SafetyCheckForm,
 )
 from patients.kept import card_html, form_html, patient_page, row_values, today_html
+from patients.media import media_for_items
 from patients.models import CheckOff, Patient, Prescription, time_zone_choices
 from patients.reminders import LinkRefused, patient_from_unsubscribe_token
 from patients.selectors import (
@@ -394,15 +395,18 @@ def handout(request: HttpRequest, patient: Patient) -> HttpResponse:
 def _handout_html(patient: Patient, version: str | None) -> str:
     prescriptions = list(
         prescriptions_with_doses(
-            Prescription.objects.filter(patient=patient, status=Prescription.Status.ACTIVE)
+            Prescription.objects.filter(patient=patient, status=Prescription.Status.ACTIVE),
+            media_stamp=True,
         ).select_related("therapist__user")
     )
     # How to do each exercise is read from the kept fragments, all at once (the library's rows
     # only for those not kept).
     items = [item for prescription in prescriptions for item in prescription.exercises.all()]
     bodies = exercise_bodies(((item.exercise, item.dosage()) for item in items), version)
+    media = media_for_items(items)
     for item, body in zip(items, bodies, strict=True):
         item.body = body  # type: ignore[attr-defined]
+        item.shown_media = media[item.pk]  # type: ignore[attr-defined]
     context = {
         "patient": patient,
         "prescriptions": prescriptions,

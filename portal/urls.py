@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from exercises.views import exercise_media_file
 from patients.forms import AdminLoginForm
+from patients.media import prescribed_exercise_media_file
 from portal import views
 
 admin.site.site_header = "Clinic exercise portal"
@@ -17,5 +19,12 @@ urlpatterns = [
     path("accounts/", include("patients.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("exercises/", include("exercises.urls")),
+    # A clinic's own pictures and videos, each served only to those allowed to see it.
+    path("media/exercise/<int:media_id>/", exercise_media_file, name="exercise_media"),
+    path(
+        "media/programme/<int:media_id>/",
+        prescribed_exercise_media_file,
+        name="programme_media",
+    ),
     path("admin/", admin.site.urls),
 ]

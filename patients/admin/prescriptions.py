@@ -9,8 +9,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from exercises.dosage import DOSE_FIELDS
 from patients.admin.patients import TherapistFilter
@@ -37,8 +38,18 @@ class PrescribedExerciseInline(BoundedInlineMixin, ClinicScopedInline, admin.Tab
     extra = 0
     min_num = 1
     autocomplete_fields = ["exercise"]
-    fields = ["order", "exercise", *DOSE_FIELDS, "therapist_note"]
+    fields = ["order", "exercise", *DOSE_FIELDS, "therapist_note", "pictures"]
+    readonly_fields = ["pictures"]
     ordering = ["order", "id"]
+
+    @admin.display(description="pictures and videos")
+    def pictures(self, item: PrescribedExercise) -> str:
+        if not item.pk:
+            return "—"
+        url = reverse("admin:patients_prescribedexercisemedia_add")
+        return format_html(
+            '<a href="{}?prescribed_exercise={}">Add one for this patient</a>', url, item.pk
+        )
 
     def get_formset(self, request, obj=None, **kwargs):
         kwargs["validate_min"] = True  # a prescription without an exercise is no prescription

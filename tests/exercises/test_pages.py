@@ -110,6 +110,8 @@ def exercise_form(**overrides: object) -> dict[str, object]:
         "citations-0-source": "003_487f5233d54e28e4",
         "citations-0-quote": "Load to explode.",
         "citations-0-position": "1",
+        "media-TOTAL_FORMS": "0",
+        "media-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data

@@ -64,6 +64,9 @@ def exercise_form(**overrides: object) -> dict[str, object]:
         "per_side": "unknown",
         **_lines("lines", "step", "Slide down a wall and hold for {hold}."),
         **_citations(),
+        # No picture or video (tests/exercises/test_media.py posts them).
+        "media-TOTAL_FORMS": "0",
+        "media-INITIAL_FORMS": "0",
         **overrides,
     }
 

@@ -10,7 +10,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from exercises.models import Exercise
-from patients.models import CheckOff, PainReport, SafetyCheck, ScreenRequest
+from patients.models import (
+    CheckOff,
+    PainReport,
+    PrescribedExerciseMedia,
+    SafetyCheck,
+    ScreenRequest,
+)
 from tests.two_factor import verified_login
 
 # Pages anyone may open: logging in, password reset, invitations, the signed "stop reminders"
@@ -70,12 +76,22 @@ def other_patients_ids(runner: SimpleNamespace) -> dict[str, object]:
         patient=b, screen=Exercise.objects.get(slug="single-leg-stance-eyes-open")
     )
     safety_check = SafetyCheck.objects.create(patient=b)
+    # Patient B's picture for their exercise (never opened: every request for it is refused).
+    media = PrescribedExerciseMedia.objects.create(
+        prescribed_exercise=runner.bridge_b,
+        file="patients/never-read.jpg",
+        kind="image",
+        content_type="image/jpeg",
+        size=1,
+        caption="B's own",
+    )
     return {
         "item_id": runner.bridge_b.pk,
         "check_off_id": check_off.pk,
         "report_id": report.pk,
         "request_id": screen.pk,
         "check_id": safety_check.pk,
+        "media_id": media.pk,
         "slug": "glute-bridge",
         "uidb64": "MQ",
         "token": "set-password",
@@ -116,13 +132,16 @@ def test_another_patients_ids_are_404_everywhere(
 ) -> None:
     client.force_login(runner.patient_a.user)
     patient_owned = {"item_id", "check_off_id", "report_id", "request_id", "check_id"}
-    checked = 0
+    checked = media_checked = 0
     for route, pattern in site_patterns():
         if pattern.name in PUBLIC:
             continue
         url = url_for(route, other_patients_ids)
         method, response = request(client, url)
-        if patient_owned & set(pattern.pattern.converters):
+        if "media_id" in pattern.pattern.converters:
+            assert response.status_code == 404, f"{method} {url}: {response.status_code}"
+            media_checked += 1
+        elif patient_owned & set(pattern.pattern.converters):
             assert response.status_code == 404, f"{method} {url}: {response.status_code}"
             checked += 1
         elif pattern.name == "detail" and route.startswith("exercises/"):
@@ -134,6 +153,8 @@ def test_another_patients_ids_are_404_everywhere(
     # check off, undo, rate, a pain report and its check-off advice, a programme exercise,
     # a screen, a safety check
     assert checked == 8
+    # B's picture for their exercise, and (by the same id) a clinic exercise's picture
+    assert media_checked == 2
     assert CheckOff.objects.filter(patient=runner.patient_b).count() == 1
     assert not CheckOff.objects.filter(patient=runner.patient_a).exists()
 
