@@ -507,6 +507,8 @@ def media_stamp(item: PrescribedExercise) -> tuple[Any, ...]:
 TODAY_CARD_FIELDS = (
     *(field.name for field in PrescribedExercise._meta.concrete_fields),
     "exercise__name",
+    "exercise__slug",  # and whether it is shipped: its illustration
+    "exercise__is_shipped",
     "exercise__library",
     *(
         f"prescription__{name}"
@@ -567,6 +569,28 @@ def today_cards(patient: Patient, now: datetime | None = None) -> tuple[date, li
     return today, cards
 
 
+def today_progress(patient: Patient, now: datetime | None = None) -> tuple[int, int]:
+    """(done, due) exercises of the patient's day, as Today counts them, in one query: sent out
+    of band with the card a check-off or an undo answers with."""
+    today = patient.local_today(now or timezone.now())
+    items = (
+        PrescribedExercise.objects.filter(
+            prescription__patient=patient, prescription__status=Prescription.Status.ACTIVE
+        )
+        .select_related("prescription")
+        .only(
+            *(
+                f"prescription__{name}"
+                for name in ("status", "start_date", "end_date", "days_mask", "sessions_per_day")
+            )
+        )
+        .annotate(done_today=Count("check_offs", filter=Q(check_offs__local_date=today)))
+    )
+    due = [item for item in items if item.prescription.is_due_on(today)]
+    done = sum(item.done_today >= item.prescription.sessions_per_day for item in due)
+    return done, len(due)
+
+
 def today_card(
     patient: Patient,
     item: PrescribedExercise,
@@ -595,28 +619,6 @@ def prescribed_exercise_get_for_patient(*, patient: Patient, pk: object) -> Pres
         pk=pk,
         prescription__patient=patient,
     )
-
-def today_progress(patient: Patient, now: datetime | None = None) -> tuple[int, int]:
-    """(done, due) exercises of the patient's day, as Today counts them, in one query: sent out
-    of band with the card a check-off or an undo answers with."""
-    today = patient.local_today(now or timezone.now())
-    items = (
-        PrescribedExercise.objects.filter(
-            prescription__patient=patient, prescription__status=Prescription.Status.ACTIVE
-        )
-        .select_related("prescription")
-        .only(
-            *(
-                f"prescription__{name}"
-                for name in ("status", "start_date", "end_date", "days_mask", "sessions_per_day")
-            )
-        )
-        .annotate(done_today=Count("check_offs", filter=Q(check_offs__local_date=today)))
-    )
-    due = [item for item in items if item.prescription.is_due_on(today)]
-    done = sum(item.done_today >= item.prescription.sessions_per_day for item in due)
-    return done, len(due)
-
 
 
 def prescribed_exercise_page_for_patient(*, patient: Patient, pk: object) -> PrescribedExercise:
