@@ -246,7 +246,7 @@ class MediaForm(forms.ModelForm):
     is a message on the field, and nothing is saved), and what it shows. A saved one: its
     caption and place only (to change the file, remove it and add the new one)."""
 
-    upload = forms.FileField(label="picture or video", required=False)
+    upload = forms.FileField(label="Picture or video", required=False)
     checked: CheckedMedia | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
