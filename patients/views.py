@@ -43,21 +43,21 @@ from patients.media import media_for_items
 from patients.models import CheckOff, Patient, Prescription, time_zone_choices
 from patients.reminders import LinkRefused, patient_from_unsubscribe_token
 from patients.selectors import (
-    check_off_get_for_patient,
     TodayCard,
+    check_off_get_for_patient,
     pain_report_get_for_patient,
     patient_for_user,
     patient_history,
     prescribed_exercise_get_for_patient,
     prescriptions_with_doses,
     today_card,
-)
     today_cards,
     today_progress,
+)
 from patients.services import (
     ActionRefused,
-    check_off_rate,
     SessionCounts,
+    check_off_rate,
     check_off_record,
     check_off_undo,
     patient_settings_update,
@@ -112,12 +112,12 @@ def _card_response(
     html = card_html(
         card, csrf_token=get_token(request), error=error, version=patient.library_version
     )
-    return HttpResponse(html, status=status)
     if status == 200:  # the day's count changed with the card: htmx puts it in place
         done, total = today_progress(patient)
         html += render_to_string(
             "patients/_progress.html", {"done": done, "total": total, "oob": True}
         )
+    return HttpResponse(html, status=status)
 
 
 def _refused(request: HttpRequest, patient: Patient, item: Any, message: str) -> HttpResponse:
@@ -137,7 +137,6 @@ def today(request: HttpRequest, patient: Patient) -> HttpResponse:
     return render(request, "patients/today.html", {"content": content})
 
 
-@require_POST
 def _player_exercise(card: TodayCard, rest_seconds: int) -> dict[str, object]:
     """One exercise as the session player's script reads it; the server checks the counts it
     sends back against the same dose (services._counted)."""
@@ -187,6 +186,7 @@ def session_player(
     return render(request, "patients/player.html", context)
 
 
+@require_POST
 @patient_required(clinic=False)
 def check_off(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
     item = prescribed_exercise_get_for_patient(patient=patient, pk=item_id)
@@ -212,7 +212,6 @@ def check_off(request: HttpRequest, patient: Patient, item_id: int) -> HttpRespo
     return redirect(f"{reverse_lazy('today')}#card-{item.pk}")
 
 
-@require_POST
 def _session_counts(request: HttpRequest) -> SessionCounts | None:
     """What the session player counted, when it sent its counts (a plain "Done" sends none)."""
     raw_reps, raw_sets = request.POST.get("reps_done"), request.POST.get("sets_done")
@@ -223,6 +222,7 @@ def _session_counts(request: HttpRequest) -> SessionCounts | None:
     return SessionCounts(reps_done=int(raw_reps or 0), sets_done=int(raw_sets or 0))
 
 
+@require_POST
 @patient_required(clinic=False)
 def check_off_undo_view(request: HttpRequest, patient: Patient, check_off_id: int) -> HttpResponse:
     record = check_off_get_for_patient(patient=patient, pk=check_off_id)

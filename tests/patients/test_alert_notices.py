@@ -314,12 +314,31 @@ def test_the_clinics_phone_and_hours_are_edited_with_the_clinic(
     admin = TherapistFactory(clinic=people.clinic, role=Therapist.Role.CLINIC_ADMIN)
     verified_login(client, admin.user)
     change = reverse("admin:patients_clinic_change", args=[people.clinic.pk])
-    data = {"name": people.clinic.name, "time_zone": "Europe/London", "opening_hours": "Mon–Fri"}
+    data = {
+        "name": people.clinic.name,
+        "time_zone": "Europe/London",
+        "opening_hours": "Mon–Fri",
+        "rest_seconds": "10",
+    }
     refused = client.post(change, {**data, "phone": "call us!"})
     assert refused.status_code == 200 and "Digits, spaces and" in refused.content.decode()
-    assert client.post(change, {**data, "phone": "+44 20 7946 0001"}).status_code == 302
+    # The session player's rest: from 0 to 300 seconds, a clear message otherwise.
+    for bad, message in (
+        ("301", "The rest must be from 0 to 300 seconds."),
+        ("-5", "Ensure this value is greater than or equal to 0."),
+        ("ten", "Enter a whole number."),
+    ):
+        refused = client.post(change, {**data, "phone": "+44 20 7946 0001", "rest_seconds": bad})
+        assert refused.status_code == 200, bad
+        assert message in refused.content.decode(), bad
+    before = people.clinic.phone
+    people.clinic.refresh_from_db()
+    assert (people.clinic.phone, people.clinic.rest_seconds) == (before, 10)  # nothing saved
+    saved = {**data, "phone": "+44 20 7946 0001", "rest_seconds": "20"}
+    assert client.post(change, saved).status_code == 302
     people.clinic.refresh_from_db()
     assert (people.clinic.phone, people.clinic.opening_hours) == ("+44 20 7946 0001", "Mon–Fri")
+    assert people.clinic.rest_seconds == 20
 
 
 @pytest.mark.django_db

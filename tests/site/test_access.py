@@ -151,8 +151,8 @@ def test_another_patients_ids_are_404_everywhere(
             assert response.status_code in {200, 302}, f"{method} {url}: {response.status_code}"
             assert b"patient@b.example" not in getattr(response, "content", b"")
     # check off, undo, rate, a pain report and its check-off advice, a programme exercise,
-    # a screen, a safety check
-    assert checked == 8
+    # a screen, a safety check, the session player
+    assert checked == 9
     # B's picture for their exercise, and (by the same id) a clinic exercise's picture
     assert media_checked == 2
     assert CheckOff.objects.filter(patient=runner.patient_b).count() == 1
