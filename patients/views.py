@@ -178,8 +178,13 @@ def session_player(
     to_do = [
         card for card in cards if not card.done and (item_id is None or card.item.pk == item_id)
     ]
+    script = [_player_exercise(card, patient.clinic.rest_seconds) for card in to_do]
     context = {
-        "exercises": [_player_exercise(card, patient.clinic.rest_seconds) for card in to_do],
+        "script": script,
+        "exercises": [
+            {**exercise, "exercise": card.item.exercise}
+            for exercise, card in zip(script, to_do, strict=True)
+        ],
         "guided": item_id is None,
         "held": patient.programme_held_at is not None,
     }

@@ -165,6 +165,9 @@
       ui.name.textContent = current.name;
       ui.dose.textContent = current.dose;
       ui.position.textContent = exercises.length > 1 ? "Exercise " + (index + 1) + " of " + exercises.length : "";
+      root.querySelectorAll("[data-player-figure]").forEach(function (figure) {
+        figure.hidden = figure.dataset.playerFigure !== String(current.id);
+      });
       list = steps(current);
       position = 0;
       done = 0;

@@ -45,8 +45,14 @@ def test_the_player_follows_the_prescribed_dose_and_the_clinics_rest(
     assert only["url"] == f"/today/exercises/{bridge.pk}/check-off/"
     assert only["dose"] == "Hold 10 s · 3 times · 2 sets · once a day · every day"
 
-    # A guided session: every exercise of the day not yet done, in Today's order.
-    guided = player_exercises(alex.get("/today/session/"))
+    # A guided session: every exercise of the day not yet done, in Today's order, each with
+    # its picture (the first shown, the others until their turn).
+    response = alex.get("/today/session/")
+    figures = BeautifulSoup(response.content, "html.parser").select("[data-player-figure]")
+    assert [f["data-player-figure"] for f in figures] == [str(bridge.pk), str(runner.plank_a.pk)]
+    assert all(figure.select_one("svg[role=img][aria-label]") for figure in figures)
+    assert [figure.has_attr("hidden") for figure in figures] == [False, True]
+    guided = player_exercises(response)
     assert [exercise["id"] for exercise in guided] == [bridge.pk, runner.plank_a.pk]
     assert guided[1]["plan"] == {"sets": 1, "reps": 1, "sides": 2, "hold": 15, "reps_given": False}
     alex.post(f"/today/exercises/{bridge.pk}/check-off/", {"session": "1"})

@@ -127,6 +127,8 @@ def test_a_guided_session_plays_the_days_exercises_in_order(
     assert page.inner_text("[data-player-next]") == "Next: Side plank"
     page.click("[data-player-next]")
     assert page.inner_text("[data-player-position]") == "Exercise 2 of 2"
+    assert page.locator(f"[data-player-figure='{plank.pk}']").is_visible()
+    assert not page.locator(f"[data-player-figure='{bridge.pk}']").is_visible()
     page.click("[data-player-start]")
     page.clock.run_for(15_000 + 10_000 + 15_000)
     page.wait_for_selector("[data-player][data-state=saved]")
