@@ -192,3 +192,53 @@ def test_a_check_off_that_fails_on_today_says_so_keeps_the_tap_and_sends_it_late
     page.wait_for_selector(f"#card-{plank.pk} .badge")
     assert page.inner_text("#progress") == "2 of 2 exercises done."
     assert CheckOff.objects.filter(prescribed_exercise=plank).count() == 1
+
+
+CUE_RECORDER = """
+window.__cues = {vibrations: [], tones: 0, wakeLocks: 0, released: 0};
+navigator.vibrate = function (pattern) { window.__cues.vibrations.push(pattern); return true; };
+const Real = window.AudioContext;
+window.AudioContext = function () {
+  const context = new Real();
+  const create = context.createOscillator.bind(context);
+  context.createOscillator = function () {
+    const tone = create();
+    const start = tone.start.bind(tone);
+    tone.start = function () { window.__cues.tones += 1; return start(); };
+    return tone;
+  };
+  return context;
+};
+Object.defineProperty(navigator, "wakeLock", {value: {request: function () {
+  window.__cues.wakeLocks += 1;
+  const sentinel = new EventTarget();
+  sentinel.release = function () { window.__cues.released += 1; return Promise.resolve(); };
+  return Promise.resolve(sentinel);
+}}});
+"""
+
+
+def test_each_change_sounds_and_vibrates_and_the_screen_stays_on_while_it_runs(
+    live_site, browser_page_factory, runner: SimpleNamespace
+) -> None:
+    bridge = runner.bridge_a
+    bridge.reps, bridge.hold_seconds = 2, 5
+    bridge.save()
+    page = logged_in_phone(browser_page_factory, live_site, runner)
+    page.add_init_script(CUE_RECORDER)
+    page.goto(f"{live_site.url}/today/exercises/{bridge.pk}/play/")
+    frozen(page).click("[data-player-start]")
+    cues = page.evaluate("window.__cues")
+    assert cues["wakeLocks"] == 1 and cues["tones"] == 1 and len(cues["vibrations"]) == 1
+    page.clock.run_for(5_000)  # the hold ends: the rest starts
+    assert page.evaluate("window.__cues.tones") == 2
+    page.click("[data-player-pause]")
+    assert page.evaluate("window.__cues.released") == 1  # paused: the screen may sleep
+    page.click("[data-player-pause]")
+    assert page.evaluate("window.__cues.wakeLocks") == 2
+    page.clock.run_for(10_000 + 5_000)  # the rest, the second hold, the end
+    page.wait_for_selector("[data-player][data-state=saved]")
+    cues = page.evaluate("window.__cues")
+    # Start, rest, second hold and the end: a tone and a vibration each.
+    assert cues["tones"] == 4 and len(cues["vibrations"]) == 4
+    assert cues["released"] == 2
