@@ -2,7 +2,6 @@ import pytest
 
 from exercises.dosage import Schedule, dosage_in_words, merge_dosage
 
-
 OPEN = "as your therapist shows you"
 
 
