@@ -54,7 +54,7 @@ from patients.models import (
     Therapist,
     time_zone_choices,
 )
-from patients.schedule import session_starts, wall_clock
+from patients.schedule import is_due_on, session_starts, wall_clock
 from portal.prepared import Prepared
 
 if TYPE_CHECKING:
@@ -569,25 +569,38 @@ def today_cards(patient: Patient, now: datetime | None = None) -> tuple[date, li
     return today, cards
 
 
+# Sent with every check-off and undo: the SQL written once (portal/prepared.py); Django writing it
+# anew took 1.7 ms of a check-off's 7.8 in process.
+_items_done_of_day = Prepared(
+    lambda patient_id, day: (
+        PrescribedExercise.objects.filter(
+            prescription__patient_id=patient_id, prescription__status=Prescription.Status.ACTIVE
+        )
+        .annotate(
+            programme_start=F("prescription__start_date"),
+            programme_end=F("prescription__end_date"),
+            programme_days=F("prescription__days_mask"),
+            programme_sessions=F("prescription__sessions_per_day"),
+            done_today=Count("check_offs", filter=Q(check_offs__local_date=day)),
+        )
+        .only("pk")
+        .order_by()
+    ),
+    int,
+    date,
+)
+
+
 def today_progress(patient: Patient, now: datetime | None = None) -> tuple[int, int]:
     """(done, due) exercises of the patient's day, as Today counts them, in one query: sent out
     of band with the card a check-off or an undo answers with."""
     today = patient.local_today(now or timezone.now())
-    items = (
-        PrescribedExercise.objects.filter(
-            prescription__patient=patient, prescription__status=Prescription.Status.ACTIVE
-        )
-        .select_related("prescription")
-        .only(
-            *(
-                f"prescription__{name}"
-                for name in ("status", "start_date", "end_date", "days_mask", "sessions_per_day")
-            )
-        )
-        .annotate(done_today=Count("check_offs", filter=Q(check_offs__local_date=today)))
-    )
-    due = [item for item in items if item.prescription.is_due_on(today)]
-    done = sum(item.done_today >= item.prescription.sessions_per_day for item in due)
+    due = [
+        item
+        for item in _items_done_of_day(patient.pk, today)
+        if is_due_on(today, item.programme_days, item.programme_start, item.programme_end)
+    ]
+    done = sum(item.done_today >= item.programme_sessions for item in due)
     return done, len(due)
 
 
