@@ -41,7 +41,6 @@ NUMBER_FIELDS = tuple(DOSE_BOUNDS)
 DOSE_FIELDS = (*NUMBER_FIELDS, "per_side")
 
 TIMES_A_DAY = {1: "once a day", 2: "twice a day"}
-FREQUENCY_FIELDS = ("times_per_day", "days_per_week", "days_per_week_max")
 
 
 def _duration(seconds: int) -> str:
@@ -53,29 +52,18 @@ def _duration(seconds: int) -> str:
     return f"{minutes} min {rest} s"
 
 
-def dosage_parts(dosage: Mapping[str, object]) -> list[str]:
-    """The dose as short phrases, most important first: ["Hold 30 s", "each side", "3 times"]."""
-    sets = dosage.get("sets")
-    reps = dosage.get("reps")
-    hold = dosage.get("hold_seconds")
-    per_side = bool(dosage.get("per_side"))
-    times_per_day = dosage.get("times_per_day")
-    days_per_week = dosage.get("days_per_week")
-    days_per_week_max = dosage.get("days_per_week_max")
-
+def _what_to_do(dosage: Mapping[str, object]) -> list[str]:
+    """The dose's own parts before how often: ["Hold 30 s", "3 times", "each side", "2 sets"]."""
+    sets, reps, hold = dosage.get("sets"), dosage.get("reps"), dosage.get("hold_seconds")
     parts: list[str] = []
     if isinstance(hold, int):
         parts.append(f"Hold {_duration(hold)}")
     if isinstance(reps, int):
         parts.append(f"{reps} time{'s' if reps != 1 else ''}")
-    if per_side:
+    if dosage.get("per_side"):
         parts.append("each side")
     if isinstance(sets, int):
         parts.append(f"{sets} set{'s' if sets != 1 else ''}")
-    if isinstance(times_per_day, int):
-        parts.append(TIMES_A_DAY.get(times_per_day, f"{times_per_day} times a day"))
-    if isinstance(days_per_week, int):
-        parts.append(days_a_week(days_per_week, days_per_week_max))
     return parts
 
 
@@ -116,17 +104,14 @@ def dosage_in_words(
     """The whole dose in words: what to do, how many times, how often a day, on which days.
     "Hold 30 s · 3 times · once a day · every day"; what neither the dose nor the programme
     says is named and left to the therapist ("how many times: as your therapist shows you")."""
-    parts = dosage_parts(
-        {field: value for field, value in dosage.items() if field not in FREQUENCY_FIELDS}
-    )
+    parts = _what_to_do(dosage)
     left_open: list[str] = []
     if not isinstance(dosage.get("reps"), int):
         left_open.append("how many times")
-    times_per_day = dosage.get("times_per_day")
-    if isinstance(times_per_day, int):
-        parts.append(TIMES_A_DAY.get(times_per_day, f"{times_per_day} times a day"))
-    elif schedule is not None:
+    sessions = dosage.get("times_per_day")
+    if not isinstance(sessions, int) and schedule is not None:
         sessions = schedule.sessions_per_day
+    if isinstance(sessions, int):
         parts.append(TIMES_A_DAY.get(sessions, f"{sessions} times a day"))
     else:
         left_open.append("how many sessions a day")
