@@ -37,7 +37,7 @@ from patients.media import media_for_items
 from patients.models import Patient
 from patients.safety import today_safety
 from patients.screens import open_screen_requests
-from patients.selectors import TodayCard, media_stamp, today_cards
+from patients.selectors import TodayCard, today_cards
 
 TEMPLATE = "patients/_today_card.html"
 TODAY_TEMPLATE = "patients/_today_content.html"
@@ -67,8 +67,8 @@ def card_parts(card: TodayCard) -> tuple[Any, ...]:
         card.item.exercise.name,  # the rest of the exercise is the library's, under its version
         card.sessions,
         tuple(row_values(check_off) for check_off in card.check_offs),
-        # Its own pictures and videos (the exercise's are the library's, under its version).
-        media_stamp(card.item),
+        # Its own pictures and videos are in its row (media_version); the exercise's are the
+        # library's, under its version.
     )
 
 

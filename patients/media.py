@@ -89,12 +89,9 @@ def prescribed_exercise_media_get_for_user(*, user: User, pk: object) -> Prescri
 
 def media_for_items(items: Sequence[PrescribedExercise]) -> dict[int, list[Media]]:
     """What each exercise of a programme shows, the patient's own first: two queries at most,
-    none for items without media of their own (as their stamp says, when read with it) whose
-    exercise is shipped."""
-    unknown = [item for item in items if not hasattr(item, "media_count")]
-    with_own = [item.pk for item in items if getattr(item, "media_count", 0)] + [
-        item.pk for item in unknown
-    ]
+    none for items that never had media of their own (media_version 0) whose exercise is
+    shipped."""
+    with_own = [item.pk for item in items if item.media_version]
     own: dict[int, list[Media]] = {item.pk: [] for item in items}
     if with_own:
         for media in PrescribedExerciseMedia.objects.filter(

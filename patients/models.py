@@ -523,6 +523,10 @@ class PrescribedExercise(Dosage):
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
     order = models.PositiveSmallIntegerField(default=1)
     therapist_note = models.CharField(max_length=500, blank=True)
+    # Raised with every change to its own pictures and videos (patients/page_stamps.py): a kept
+    # card is keyed on the item's row, so this keys it on them too, and 0 says there are none
+    # to read.
+    media_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["prescription", "order", "id"]

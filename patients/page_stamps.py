@@ -65,6 +65,9 @@ def on_row_changed(sender: type[Model], instance: Any, **kwargs: Any) -> None:
         Patient.objects.filter(prescriptions__exercises=instance.prescribed_exercise_id).update(
             page_stamp=F("page_stamp") + 1
         )
+        PrescribedExercise.objects.filter(pk=instance.prescribed_exercise_id).update(
+            media_version=F("media_version") + 1
+        )
     else:
         page_stamps_bump(patient_ids=[instance.patient_id])
 

@@ -23,7 +23,6 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
-    Max,
     Model,
     OuterRef,
     Prefetch,
@@ -49,7 +48,6 @@ from patients.models import (
     PainReport,
     Patient,
     PrescribedExercise,
-    PrescribedExerciseMedia,
     Prescription,
     Therapist,
     time_zone_choices,
@@ -178,16 +176,11 @@ def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:
     )
 
 
-def prescriptions_with_doses(
-    queryset: QuerySet[Prescription], *, media_stamp: bool = False
-) -> QuerySet[Prescription]:
+def prescriptions_with_doses(queryset: QuerySet[Prescription]) -> QuerySet[Prescription]:
     """Prescriptions with each exercise's name and dose only (the admin's patient page lists
-    them), without the sentences and quotes a patient's page shows. `media_stamp`: with what
-    says whether each has pictures of its own (with_media_stamp), for a page that shows them."""
+    them), without the sentences and quotes a patient's page shows."""
     items = PrescribedExercise.objects.select_related("exercise").order_by("order", "id")
-    return queryset.prefetch_related(
-        Prefetch("exercises", queryset=with_media_stamp(items) if media_stamp else items)
-    )
+    return queryset.prefetch_related(Prefetch("exercises", queryset=items))
 
 
 # Adherence, pain and the next reminder ------------------------------------------------------
@@ -477,29 +470,6 @@ _patient_of_user = Prepared(
 )
 
 
-def with_media_stamp(items: QuerySet[PrescribedExercise]) -> QuerySet[PrescribedExercise]:
-    """Each item with what says whether its own pictures and videos changed, in the same query:
-    how many, the latest id and the latest change. A kept card is keyed on it (patients/kept.py):
-    a picture added (a new id), removed (one fewer) or re-captioned (a later change) writes the
-    card anew, and the rows themselves are read only then."""
-    own = (
-        PrescribedExerciseMedia.objects.filter(prescribed_exercise=OuterRef("pk"))
-        .order_by()
-        .values("prescribed_exercise")
-    )
-    return items.annotate(
-        media_count=Subquery(own.annotate(n=Count("pk")).values("n")),
-        media_last=Subquery(own.annotate(m=Max("pk")).values("m")),
-        media_changed=Subquery(own.annotate(t=Max("updated_at")).values("t")),
-    )
-
-
-def media_stamp(item: PrescribedExercise) -> tuple[Any, ...]:
-    return tuple(
-        getattr(item, name, None) for name in ("media_count", "media_last", "media_changed")
-    )
-
-
 # What a card on Today is written from (patients/kept.py keys it on these): the prescribed
 # exercise's own row, its exercise's name and what says whether its programme is due today; and
 # the programme's note for the patient, which Today shows above its cards. The exercise's library
@@ -550,7 +520,7 @@ def today_cards(patient: Patient, now: datetime | None = None) -> tuple[date, li
     today = patient.local_today(now or timezone.now())
     # Dates and days are checked by is_due_on below: a filter on each costs more to build than
     # the few rows of a patient's active programmes it would leave out.
-    items = with_media_stamp(
+    items = (
         PrescribedExercise.objects.filter(
             prescription__patient=patient, prescription__status=Prescription.Status.ACTIVE
         )
@@ -624,10 +594,8 @@ def prescribed_exercise_get_for_patient(*, patient: Patient, pk: object) -> Pres
     """One of the patient's own prescribed exercises, or 404; read as Today's cards read them
     (TODAY_CARD_FIELDS), so the card a check-off answers with is the one Today keeps."""
     return get_object_or_404(
-        with_media_stamp(
-            PrescribedExercise.objects.select_related("exercise", "prescription").only(
-                *TODAY_CARD_FIELDS, "prescription__patient"
-            )
+        PrescribedExercise.objects.select_related("exercise", "prescription").only(
+            *TODAY_CARD_FIELDS, "prescription__patient"
         ),
         pk=pk,
         prescription__patient=patient,
@@ -638,12 +606,10 @@ def prescribed_exercise_page_for_patient(*, patient: Patient, pk: object) -> Pre
     """One of the patient's own prescribed exercises with the quotes its page shows, or 404 (how
     to do it is a kept fragment: exercises.fragments.exercise_bodies)."""
     return get_object_or_404(
-        with_media_stamp(
-            PrescribedExercise.objects.select_related(
-                "exercise", "prescription__therapist__user"
-            ).prefetch_related(
-                Prefetch("exercise__citations", queryset=Citation.objects.select_related("source"))
-            )
+        PrescribedExercise.objects.select_related(
+            "exercise", "prescription__therapist__user"
+        ).prefetch_related(
+            Prefetch("exercise__citations", queryset=Citation.objects.select_related("source"))
         ),
         pk=pk,
         prescription__patient=patient,

@@ -400,8 +400,7 @@ def handout(request: HttpRequest, patient: Patient) -> HttpResponse:
 def _handout_html(patient: Patient, version: str | None) -> str:
     prescriptions = list(
         prescriptions_with_doses(
-            Prescription.objects.filter(patient=patient, status=Prescription.Status.ACTIVE),
-            media_stamp=True,
+            Prescription.objects.filter(patient=patient, status=Prescription.Status.ACTIVE)
         ).select_related("therapist__user")
     )
     # How to do each exercise is read from the kept fragments, all at once (the library's rows
