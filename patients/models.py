@@ -616,6 +616,17 @@ class CheckOff(models.Model):
         "repetitions in the dose", null=True, blank=True
     )
     sets_done = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A check-off made on the phone with no connection carries an id the phone made, so that
+    # sending it again (a retry, a second tab, a replayed request) records it once; created_at
+    # is then when the patient did it, and synced_at when it reached the portal.
+    client_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    synced_at = models.DateTimeField(
+        "reached the portal",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Made on the phone without a connection and sent later; empty: sent at once.",
+    )
 
     class Meta:
         ordering = ["-local_date", "-created_at"]
@@ -681,6 +692,16 @@ class PainReport(models.Model):
         default=False,
         help_text="Radiating, tingling or numb pain, a severe spasm, pain running, or an urgent "
         "warning sign.",
+    )
+    # As for a check-off: the phone's id for a report made offline, sent once however often it
+    # is sent; created_at is when the patient reported, synced_at when it arrived.
+    client_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    synced_at = models.DateTimeField(
+        "reached the portal",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Made on the phone without a connection and sent later; empty: sent at once.",
     )
 
     class Meta:
