@@ -198,7 +198,7 @@ class Failure:
 
 
 class Refused(Exception):
-    """The other side answered, and its answer says what to do with the row."""
+    """What the other side answered (or that it did not) says what to do with the row."""
 
     def __init__(self, failure: Failure) -> None:
         super().__init__(failure.detail)

@@ -341,6 +341,11 @@ class Push:
             if error.response is None:
                 raise
             raise Refused(self._failure(error.response)) from None
+        except requests.RequestException as error:
+            # Named by its host alone: the address's path is the device's own token.
+            host = urlsplit(self.endpoint).hostname
+            detail = f"The push service ({host}) did not answer: {type(error).__name__}"
+            raise Refused(Failure(detail, connection_broken=True)) from None
         PushSubscription.objects.filter(pk=self.device_id).update(last_sent_at=timezone.now())
 
     def _failure(self, response: requests.Response) -> Failure:

@@ -308,3 +308,18 @@ def test_the_tick_takes_back_and_hands_over_pushes_in_its_usual_statements(
     assert recovered == 1 and to_dispatch["push"] == [push.pk]
     if connection.vendor == "postgresql":
         assert idle == 13
+
+
+@pytest.mark.django_db
+def test_a_push_service_that_does_not_answer_is_tried_again_later(
+    runner: Patient, push_service: PushService
+) -> None:
+    from portal.redis_server import free_port
+
+    subscribe(runner, Device("phone", f"http://127.0.0.1:{free_port()}/push/phone"))
+    tick(at(18, 0))
+    push = PushMessage.objects.get()
+    assert (push.delivery, push.attempts) == ("pending", 1)
+    assert push.last_error == "The push service (127.0.0.1) did not answer: ConnectionError"
+    assert push.next_attempt_at > at(18, 0)
+    assert PushSubscription.objects.exists()

@@ -10,6 +10,9 @@ import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from patients.models import NextReminder, Patient, PushSubscription
 from tests.factories import PatientFactory
@@ -209,3 +212,44 @@ def test_the_service_worker_is_served_at_the_root_to_anyone(client: Client) -> N
     assert response["Content-Type"].startswith("text/javascript")
     assert response.content.decode().startswith("importScripts(")
     assert "portal/sw-push" in response.content.decode()
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner),
+    max_leaves=12,
+)
+
+
+@pytest.mark.django_db
+def test_no_generated_body_is_taken_or_breaks_the_page(
+    clinic_people: SimpleNamespace, vapid: VapidPair
+) -> None:
+    """Anything but a subscription, shaped like one or not: a 400 with words, never a row."""
+    client = logged_in(clinic_people.patient_a)
+    keys = phone().subscription()["keys"]
+    bodies = st.one_of(
+        JSON,
+        st.fixed_dictionaries({"endpoint": st.text(max_size=80), "keys": JSON}),
+        st.fixed_dictionaries(
+            {
+                "endpoint": st.sampled_from(["https://fcm.googleapis.com/x", "http://127.0.0.1/x"]),
+                "keys": st.fixed_dictionaries(
+                    {"p256dh": st.text(max_size=90), "auth": st.just(keys["auth"])}
+                )
+                | st.fixed_dictionaries(
+                    {"p256dh": st.just(keys["p256dh"]), "auth": st.text(max_size=30)}
+                ),
+            }
+        ),
+    )
+
+    @examples(max_examples=150, deadline=None, derandomize=True, database=None)
+    @given(body=bodies)
+    def post_one(body: object) -> None:
+        status, answer = post_subscription(client, body)
+        assert status == 400, (status, body)
+        assert answer["error"].endswith("."), answer
+
+    post_one()
+    assert not PushSubscription.objects.exists()
