@@ -88,7 +88,7 @@ def runner(clinic_people: SimpleNamespace, library: None) -> Patient:
 
 @pytest.mark.django_db
 def test_a_patient_with_email_off_gets_the_push_and_no_email(
-    runner: Patient, push_service: PushService
+    runner: Patient, push_service: PushService, client: Client
 ) -> None:
     runner.reminders_enabled = False
     runner.save()
@@ -114,6 +114,11 @@ def test_a_patient_with_email_off_gets_the_push_and_no_email(
 
     tick(at(18, 2))  # and again: nothing more
     assert len(push_service.received) == 1
+
+    verified_login(client, runner.primary_therapist.user)
+    listing = client.get(reverse("admin:patients_reminder_changelist")).content.decode()
+    assert "No email (email reminders are off); by push to 1 device" in listing
+    assert "Chrome on Android: Sent" in listing
 
 
 @pytest.mark.django_db
