@@ -1,9 +1,10 @@
 """Sending what the database says must be sent, once.
 
 Every email the portal sends (reminders, follow-ups, therapist alerts, weekly digests,
-invitations) is first a row (`Outgoing`). A periodic tick hands pending rows to workers; a worker
-claims each row with a conditional UPDATE (pending → sending) in the name of its Celery task, so a
-task delivered twice, two workers or two beats never send the same row twice.
+invitations), and every push to a patient's device, is first a row (`Outgoing`). A periodic
+tick hands pending rows to workers; a worker claims each row with a conditional UPDATE
+(pending → sending) in the name of its Celery task, so a task delivered twice, two workers or
+two beats never send the same row twice.
 
 A claim is a lease: the worker renews it while it sends, and a claim not renewed for
 `DELIVERY_CLAIM_LEASE_SECONDS` was left by a worker that died; the next tick puts those rows back
@@ -15,7 +16,8 @@ A transient mail error (a dropped connection, a 4xx reply) puts the row back wit
 backoff and jitter; a permanent refusal (a 5xx reply to the address or the message) fails the
 row at once with the mail server's words; a row that cannot be built (a template error, an
 address no mail system takes) is retried alone and fails after `MAX_ATTEMPTS`. Failed rows show
-in the admin with their reason.
+in the admin with their reason. A push (patients/push.py) goes through the same steps, over its
+own kind of connection, and says in a `Refused` what its push service answered.
 """
 
 from __future__ import annotations
@@ -27,17 +29,18 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as database
 from django.db import models
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from patients.models import Alert, Invitation, Outgoing, Reminder, WeeklyDigest
+from patients.models import Alert, Invitation, Outgoing, PushMessage, Reminder, WeeklyDigest
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +73,18 @@ class Skip(Exception):
     """The row needs no email after all (the exercises are done, reminders were turned off…)."""
 
 
+class Outbound(Protocol):
+    """What a row becomes once prepared: it sends itself over a connection of its channel, one
+    connection per channel for the whole batch. `note` is kept on the row once it is sent."""
+
+    channel: ClassVar[str]
+    note: str
+
+    def open(self) -> Any: ...
+
+    def send(self, connection: Any) -> None: ...
+
+
 @dataclass
 class Email:
     to: str | list[str]  # a therapist alert may go to several clinic admins
@@ -77,6 +92,17 @@ class Email:
     text: str
     html: str
     headers: dict[str, str] = field(default_factory=dict)
+
+    channel: ClassVar[str] = "email"
+    note: ClassVar[str] = ""
+
+    def open(self) -> Any:
+        connection = get_connection()
+        connection.open()
+        return connection
+
+    def send(self, connection: Any) -> None:
+        self.message(connection).send()
 
     def message(self, connection: Any) -> EmailMultiAlternatives:
         message = EmailMultiAlternatives(
@@ -88,6 +114,23 @@ class Email:
         )
         message.attach_alternative(self.html, "text/html")
         return message
+
+
+@dataclass
+class SentOtherwise:
+    """A row that needs nothing sent on its own channel, because what it stands for went
+    another way: a reminder for a patient who turned email off and push on, whose pushes are
+    rows of their own. It counts as sent (follow-ups go by it), and `note` says how."""
+
+    note: str
+
+    channel: ClassVar[str] = ""
+
+    def open(self) -> None:
+        return None
+
+    def send(self, connection: Any) -> None:
+        return None
 
 
 def render_email(
@@ -154,6 +197,14 @@ class Failure:
     connection_broken: bool = False  # open a new mail connection for the next row
 
 
+class Refused(Exception):
+    """What the other side answered (or that it did not) says what to do with the row."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.detail)
+        self.failure = failure
+
+
 def smtp_refusal(error: Exception) -> tuple[int, str] | None:
     """The code and words of a mail server's refusal of this address or this message, if that
     is what the error is (not of the connection, the login or the sender: those are the
@@ -169,6 +220,8 @@ def smtp_refusal(error: Exception) -> tuple[int, str] | None:
 
 
 def failure_of(error: Exception) -> Failure:
+    if isinstance(error, Refused):
+        return error.failure
     refusal = smtp_refusal(error)
     if refusal is not None:
         code, words = refusal
@@ -176,7 +229,8 @@ def failure_of(error: Exception) -> Failure:
         detail = f"The mail server refused the {what}: {code} {words}"
         return Failure(detail[:300], permanent=500 <= code < 600, connection_broken=True)
     detail = f"{type(error).__name__}: {error}"[:300]
-    # A socket or SMTP error says nothing about the row: the connection is what failed.
+    # A socket or SMTP error says nothing about the row: the connection is what failed (an
+    # HTTP error of a push is an OSError too, as requests' exceptions are).
     broken = isinstance(error, smtplib.SMTPException | OSError)
     return Failure(detail, connection_broken=broken)
 
@@ -190,7 +244,7 @@ class SendReport:
     not_claimed: list[int] = field(default_factory=list)
 
 
-Preparer = Callable[[Any, datetime, Any], Email]
+Preparer = Callable[[Any, datetime, Any], Outbound]
 Preloader = Callable[[list[Any], datetime], Any]
 
 
@@ -225,14 +279,15 @@ def send_rows(
     token: str = "",
 ) -> SendReport:
     """Claim a batch in the name of `token` (the Celery task's id), read what the emails need in
-    a few queries, then send each over one mail connection and mark it at once. Whatever
-    happens to one row happens to it alone; rows this call cannot finish go back to pending."""
+    a few queries, then send each over one connection of its channel (one mail connection for
+    a batch of emails) and mark it at once. Whatever happens to one row happens to it alone;
+    rows this call cannot finish go back to pending."""
     ids = list(ids)
     report = SendReport()
     token = token or new_token()
     claim(model, ids, now(), token)
     holding = _Claim(model, token, now)
-    connection = None
+    connections: dict[str, Any] = {}
     try:
         rows = list(_held(model, token).select_related(*related).order_by("pk"))
         holding.open = {row.pk for row in rows}
@@ -251,12 +306,13 @@ def send_rows(
                 report.failed.append(row.pk)
                 logger.error("%s %s failed for good: %s", model.__name__, row.pk, detail)
                 continue
+            channel = ""
             try:
-                email = prepare(row, now(), batch_context)
-                if connection is None:
-                    connection = get_connection()
-                    connection.open()
-                email.message(connection).send()
+                outbound = prepare(row, now(), batch_context)
+                channel = outbound.channel
+                if channel and channel not in connections:
+                    connections[channel] = outbound.open()
+                outbound.send(connections.get(channel))
             except Skip as reason:
                 _finish(
                     model, row.pk, token, delivery=Outgoing.Delivery.SKIPPED, last_error=str(reason)
@@ -268,17 +324,23 @@ def send_rows(
             except Exception as error:
                 failure = failure_of(error)
                 if failure.connection_broken:
-                    connection = _drop(connection)
-                else:
+                    _drop(connections.pop(channel, None))
+                elif not isinstance(error, Refused):  # an answer is logged below, not a bug
                     logger.exception("%s %s could not be built or sent", model.__name__, row.pk)
                 _fail_or_retry(model, row, token, failure, now(), report)
                 continue
             _finish(
-                model, row.pk, token, delivery=Outgoing.Delivery.SENT, sent_at=now(), last_error=""
+                model,
+                row.pk,
+                token,
+                delivery=Outgoing.Delivery.SENT,
+                sent_at=now(),
+                last_error=outbound.note,
             )
             report.sent.append(row.pk)
     finally:
-        _drop(connection)
+        for connection in connections.values():
+            _drop(connection)
         try:
             release(model, token)
         except Exception:  # the database is gone too: the lease brings the rows back
@@ -319,7 +381,7 @@ def _drop(connection: Any) -> None:
         try:
             connection.close()
         except Exception:  # closing a broken connection may fail too; nothing to keep
-            logger.debug("Mail connection closed with an error", exc_info=True)
+            logger.debug("A connection closed with an error", exc_info=True)
     return None
 
 
@@ -327,24 +389,88 @@ def _drop(connection: Any) -> None:
 
 OUTGOING: dict[str, type[Outgoing]] = {
     "reminder": Reminder,
+    "push": PushMessage,
     "alert": Alert,
     "digest": WeeklyDigest,
     "invitation": Invitation,
 }
+# A push is a reminder's other way out: the tick takes back and hands over both in the same
+# statements, so that on PostgreSQL push reminders cost the tick no statement (13 with nothing
+# due, 15 when reminders are recorded; tests/benchmarks/scheduler.py). SQLite, which cannot
+# update two tables in one statement, takes back pushes in one more.
+WITH_REMINDERS = ("reminder", "push")
 
 
 def recover_stale_claims(now: datetime) -> int:
     """Rows a dead worker left in "sending" go back to pending, to be handed over at once."""
     recovered = 0
-    for model in OUTGOING.values():
-        recovered += model.objects.filter(
-            delivery=Outgoing.Delivery.SENDING, claimed_at__lt=now - claim_lease()
-        ).update(delivery=Outgoing.Delivery.PENDING, enqueued_at=None)
+    together = WITH_REMINDERS if database.vendor == "postgresql" else ()
+    if together:
+        recovered += _recover_together([OUTGOING[kind] for kind in together], now)
+    for kind, model in OUTGOING.items():
+        if kind not in together:
+            recovered += _stale(model, now).update(
+                delivery=Outgoing.Delivery.PENDING, enqueued_at=None
+            )
     return recovered
+
+
+def _stale(model: type[Outgoing], now: datetime) -> models.QuerySet[Any]:
+    return model.objects.filter(
+        delivery=Outgoing.Delivery.SENDING, claimed_at__lt=now - claim_lease()
+    )
+
+
+def _recover_together(group: list[type[Outgoing]], now: datetime) -> int:
+    """recover_stale_claims() for several tables in one statement (PostgreSQL's UPDATEs in a
+    WITH): the same UPDATE on each."""
+    updates, params = [], []
+    for number, model in enumerate(group):
+        updates.append(
+            f"""recovered_{number} AS (
+                UPDATE {model._meta.db_table} SET delivery = %s, enqueued_at = NULL
+                WHERE delivery = %s AND claimed_at < %s RETURNING 1
+            )"""  # noqa: S608 (the model's own table; the values are parameters)
+        )
+        params += [Outgoing.Delivery.PENDING, Outgoing.Delivery.SENDING, now - claim_lease()]
+    counts = " + ".join(
+        f"(SELECT count(*) FROM recovered_{n})"  # noqa: S608 (names made here)
+        for n in range(len(group))
+    )
+    with database.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(updates)} SELECT {counts}", params)
+        return int(cursor.fetchone()[0])
+
+
+def dispatchable_all(now: datetime) -> dict[str, list[int]]:
+    """dispatchable() of every kind: the reminders and their pushes in one statement."""
+    found = {kind: [] for kind in OUTGOING} | _dispatchable_together(WITH_REMINDERS, now)
+    for kind in OUTGOING:
+        if kind not in WITH_REMINDERS:
+            found[kind] = dispatchable(kind, now)
+    return found
+
+
+def _dispatchable_together(kinds: tuple[str, ...], now: datetime) -> dict[str, list[int]]:
+    parts, params = [], []
+    for kind in kinds:
+        inner, inner_params = _dispatchable_rows(kind, now).query.sql_with_params()
+        parts.append(f"SELECT %s, due.* FROM ({inner}) AS due")  # noqa: S608 (the ORM's own query)
+        params += [kind, *inner_params]
+    found: dict[str, list[int]] = {kind: [] for kind in kinds}
+    with database.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for kind, pk in cursor.fetchall():
+            found[kind].append(pk)
+    return found
 
 
 def dispatchable(kind: str, now: datetime) -> list[int]:
     """Pending rows that are due and not already waiting in Redis."""
+    return list(_dispatchable_rows(kind, now))
+
+
+def _dispatchable_rows(kind: str, now: datetime) -> models.QuerySet[Any]:
     model = OUTGOING[kind]
     rows: models.QuerySet[Any] = model.objects.filter(delivery=Outgoing.Delivery.PENDING).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
@@ -354,4 +480,4 @@ def dispatchable(kind: str, now: datetime) -> list[int]:
         rows = rows.filter(due_at__lte=now)
     if model is Alert:
         rows = rows.filter(status=Alert.Status.OPEN)
-    return list(rows.order_by("pk").values_list("pk", flat=True)[:DISPATCH_LIMIT])
+    return rows.order_by("pk").values_list("pk", flat=True)[:DISPATCH_LIMIT]

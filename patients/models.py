@@ -237,6 +237,16 @@ class Patient(models.Model):
         help_text="Where the patient lives: their day and their reminders follow this zone.",
     )
     reminders_enabled = models.BooleanField("email reminders", default=True)
+    # Whether any of the patient's devices takes push reminders, kept by patients/push.py in the
+    # transaction that adds or removes one: the scheduler reads it with the patient's other
+    # columns, in the same statement, rather than looking for devices on every tick.
+    push_reminders = models.BooleanField(
+        "push reminders",
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text="On while at least one of the patient's devices takes reminders.",
+    )
     preferred_reminder_time = models.TimeField(
         null=True,
         blank=True,
@@ -935,6 +945,68 @@ class Reminder(Outgoing):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.local_date} (session {self.session})"
+
+
+class PushSubscription(models.Model):
+    """A device (one browser on a phone or a computer) a patient asked reminders on: its push
+    service's address and the keys a push to it is encrypted with, as the browser gave them."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.CharField(max_length=2000, unique=True)
+    p256dh = models.CharField("public key", max_length=100)
+    auth = models.CharField("authentication secret", max_length=40)
+    device = models.CharField(max_length=60, blank=True, help_text="Such as Chrome on Android.")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.device or "A device"
+
+
+class PushMessage(Outgoing):
+    """A reminder (or follow-up) to one device: recorded when the worker finds the reminder
+    needed, then sent once, as an email is. It outlives its device (the push service said the
+    subscription expired), so that the admin still shows where it went and why it failed."""
+
+    delivery = models.CharField(
+        "push",
+        max_length=10,
+        choices=Outgoing.Delivery.choices,
+        default=Outgoing.Delivery.PENDING,
+    )
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="push_messages")
+    subscription = models.ForeignKey(
+        PushSubscription,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
+    device = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reminder", "subscription"], name="one_push_per_reminder_and_device"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["delivery", "next_attempt_at"],
+                name="push_waiting",
+                condition=models.Q(delivery__in=["pending", "sending"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Push to {self.device or 'a device'} ({self.get_delivery_display()})"
 
 
 class WeeklyDigest(Outgoing):

@@ -4,11 +4,11 @@ follows the sessions due, not the prescriptions that exist.
 
 One function keeps the rows right, `reminders_reschedule()`: every change that can move a
 reminder (the prescription's dates, days, sessions, time or status; the patient's zone,
-preferred time, quiet hours, reminders on or off, a paused programme) calls it, through the
-models' post_save (patients/apps.py) or, for a conditional UPDATE, by hand. The tick moves each
-due row on after recording (`due_and_next()`, or `due_and_next_arrays()` on PostgreSQL). All of
-them work out sessions with the same pure functions (patients/schedule.py), so they cannot
-disagree.
+preferred time, quiet hours, email or push reminders on or off, a paused programme) calls it,
+through the models' post_save (patients/apps.py) or, for a conditional UPDATE, by hand. The
+tick moves each due row on after recording (`due_and_next()`, or `due_and_next_arrays()` on
+PostgreSQL). All of them work out sessions with the same pure functions (patients/schedule.py),
+so they cannot disagree.
 
 `ticked_at` is when a tick last recorded the prescription's sessions. Work done again after a
 change starts from the earlier of it and two hours ago (the catch-up window): in production that
@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 from django.utils import timezone
 
 from patients.models import NextReminder, Patient, Prescription
@@ -60,6 +60,7 @@ PATIENT_FIELDS = frozenset(
         "quiet_hours_start",
         "quiet_hours_end",
         "reminders_enabled",
+        "push_reminders",
         "programme_held_at",
     }
 )
@@ -80,6 +81,7 @@ _READ = (
     "patient__quiet_hours_end",
     "patient__reminders_enabled",
     "patient__programme_held_at",
+    "patient__push_reminders",
 )
 # The same, read from the NextReminder rows a tick finds due.
 _READ_DUE = tuple(
@@ -100,13 +102,23 @@ def _plan_key(row: tuple[Any, ...], floor: date | None) -> PlanKey | None:
     prescriptions that differ only in their start date share one computation; None when it is
     not to be reminded at all."""
     (_, _, status, days_mask, sessions, reminder_time, start, end, _, zone_name, preferred,
-     quiet_start, quiet_end, enabled, held_at) = row  # fmt: skip
-    if status != Prescription.Status.ACTIVE or not enabled or held_at is not None:
+     quiet_start, quiet_end, email, held_at, push) = row  # fmt: skip
+    # Reminders are wanted by email, by push, or both ("instead of email" is push alone).
+    if status != Prescription.Status.ACTIVE or not (email or push) or held_at is not None:
         return None
     if floor is not None:
         start, end = relevant_dates(start, end, floor)
     return (zone_name, days_mask, start, end, preferred or reminder_time, sessions, quiet_start,
             quiet_end)  # fmt: skip
+
+
+def _read(prescriptions: QuerySet[Any]) -> tuple[Any, ...]:
+    """_READ, or for migration 0011 (which fills the rows with this module and the models as
+    they were then, before push reminders) the same with push reminders off."""
+    patient = prescriptions.model._meta.get_field("patient").related_model
+    if any(field.name == "push_reminders" for field in patient._meta.get_fields()):
+        return _READ
+    return (*_READ[:-1], Value(False))
 
 
 def reminders_reschedule(prescriptions: QuerySet[Any], now: datetime | None = None) -> int:
@@ -118,7 +130,9 @@ def reminders_reschedule(prescriptions: QuerySet[Any], now: datetime | None = No
     floor = now - CATCH_UP
     found: dict[tuple[PlanKey, datetime | None], Session | None] = {}
     updates: list[NextDue] = []
-    for row in prescriptions.order_by().values_list(*_READ).iterator(chunk_size=5000):
+    for row in (
+        prescriptions.order_by().values_list(*_read(prescriptions)).iterator(chunk_size=5000)
+    ):
         ticked_at = row[8]
         after = min(ticked_at, floor) if ticked_at is not None else None
         key = _plan_key(row, search_floor(after) if after is not None else None)
@@ -205,7 +219,8 @@ def due_and_next_arrays(now: datetime) -> tuple[list[str] | None, list[str] | No
                    GREATEST(rx.start_date, %s::date),
                    CASE WHEN rx.end_date > %s::date THEN NULL ELSE rx.end_date END,
                    p.time_zone, p.preferred_reminder_time, p.quiet_hours_start,
-                   p.quiet_hours_end, p.reminders_enabled, p.programme_held_at IS NOT NULL,
+                   p.quiet_hours_end, p.reminders_enabled OR p.push_reminders,
+                   p.programme_held_at IS NOT NULL,
                    array_agg(rx.id), array_agg(rx.patient_id)
             FROM due
             JOIN patients_prescription AS rx ON rx.id = due.prescription_id
@@ -221,7 +236,8 @@ def due_and_next_arrays(now: datetime) -> tuple[list[str] | None, list[str] | No
     for (status, mask, sessions, reminder_time, start, end, zone_name, preferred, quiet_start,
          quiet_end, enabled, held, ids, patients) in groups:  # fmt: skip
         row = (None, None, status, mask, sessions, reminder_time, start, end, None, zone_name,
-               preferred, quiet_start, quiet_end, enabled, True if held else None)  # fmt: skip
+               preferred, quiet_start, quiet_end, enabled, True if held else None,
+               False)  # fmt: skip
         key = _plan_key(row, floor)
         due: list[Session] = []
         following = None

@@ -12,15 +12,16 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from patients.delivery import (
-    OUTGOING,
     Email,
+    Outbound,
+    SentOtherwise,
     Skip,
-    dispatchable,
+    dispatchable_all,
     recover_stale_claims,
     render_email,
 )
@@ -31,6 +32,7 @@ from patients.models import (
     PainReport,
     Patient,
     Prescription,
+    PushSubscription,
     Reminder,
     Therapist,
     User,
@@ -44,6 +46,7 @@ from patients.next_reminders import (
     store_next,
     store_next_arrays,
 )
+from patients.push import prepare_push, push_is_set_up, push_messages_record
 from patients.schedule import in_quiet_hours, zone
 
 logger = logging.getLogger(__name__)
@@ -159,13 +162,13 @@ def due_follow_ups(now: datetime) -> list[DueSession]:
     )
     candidates = (
         Reminder.objects.filter(
+            Q(patient__reminders_enabled=True) | Q(patient__push_reminders=True),
             kind=Reminder.Kind.REMINDER,
             # After the day's last session only: earlier ones have the next session's reminder.
             session=F("prescription__sessions_per_day"),
             delivery=Reminder.Delivery.SENT,
             sent_at__lte=now - FOLLOW_UP_AFTER,
             sent_at__gt=now - timedelta(hours=12),
-            patient__reminders_enabled=True,
             patient__programme_held_at__isnull=True,
             prescription__status=Prescription.Status.ACTIVE,
         )
@@ -219,7 +222,7 @@ def reminders_tick(now: datetime | None = None) -> TickReport:
         report.follow_ups_recorded = record_reminders(
             due_follow_ups(now), now, Reminder.Kind.FOLLOW_UP
         )
-    report.to_dispatch = {kind: dispatchable(kind, now) for kind in OUTGOING}
+    report.to_dispatch = dispatchable_all(now)
     return report
 
 
@@ -295,12 +298,14 @@ def patient_from_unsubscribe_token(token: str) -> Patient:
 
 @dataclass
 class ReminderBatch:
-    """What a batch of reminders needs to decide, read in four queries for the whole batch."""
+    """What a batch of reminders needs to decide, read in four queries for the whole batch (a
+    fifth when a patient in it has push reminders on)."""
 
     exercises: dict[int, int]  # prescription → how many exercises it has
     done: dict[tuple[int, date, int], int]  # (prescription, day, session) → check-offs
     logged: set[tuple[int, date]]  # (patient, day) with a check-off or a pain report
     reminded: set[int]  # patients who got a reminder in the last half hour
+    devices: dict[int, list[tuple[int, str]]] = field(default_factory=dict)  # patient → devices
 
 
 def preload_reminders(reminders: list[Reminder], now: datetime) -> ReminderBatch:
@@ -332,17 +337,31 @@ def preload_reminders(reminders: list[Reminder], now: datetime) -> ReminderBatch
             sent_at__gt=now - ALREADY_REMINDED,
         ).values_list("patient_id", flat=True)
     )
-    return ReminderBatch(exercises, done, logged, reminded)
+    devices: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    pushing = {r.patient_id for r in reminders if r.patient.push_reminders}
+    if pushing and push_is_set_up():
+        for pk, patient_id, label in (
+            PushSubscription.objects.filter(patient_id__in=pushing)
+            .order_by("pk")
+            .values_list("pk", "patient_id", "device")
+        ):
+            devices[patient_id].append((pk, label))
+    return ReminderBatch(exercises, done, logged, reminded, devices)
 
 
 def prepare_reminder(
     reminder: Reminder, now: datetime, batch: ReminderBatch | None = None
-) -> Email:
+) -> Outbound:
+    """The reminder's email, once its pushes (one per device of a patient with push reminders
+    on) are recorded; for a patient with email reminders off, only the pushes."""
     batch = batch or preload_reminders([reminder], now)
     patient = reminder.patient
     prescription = reminder.prescription
     here = now.astimezone(patient.zone)
-    if not patient.reminders_enabled:
+    devices = batch.devices.get(patient.pk, [])
+    if not patient.reminders_enabled and not devices:
+        if patient.push_reminders and not push_is_set_up():
+            raise Skip("email reminders turned off; push reminders are not set up (no VAPID keys)")
         raise Skip("reminders turned off")
     if patient.programme_held_at is not None:
         raise Skip("the programme is paused until the therapist reviews a report")
@@ -363,6 +382,11 @@ def prepare_reminder(
         if patient.pk in batch.reminded:
             raise Skip("reminded a moment ago for another prescription")
         batch.reminded.add(patient.pk)
+    if devices:
+        push_messages_record(reminder=reminder, devices=devices, now=now)
+    if not patient.reminders_enabled:
+        count = f"{len(devices)} device{'s' if len(devices) != 1 else ''}"
+        return SentOtherwise(f"No email (email reminders are off); by push to {count}")
     unsubscribe = unsubscribe_link(patient)
     context = {
         "first_name": patient.user.first_name or "there",
@@ -456,4 +480,5 @@ PREPARERS: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
     "alert": (prepare_alert, None, ("patient__primary_therapist__user",)),
     "digest": (prepare_digest, None, ("therapist__user",)),
     "invitation": (prepare_invitation, None, ("user",)),
+    "push": (prepare_push, None, ("reminder__patient", "subscription")),
 }

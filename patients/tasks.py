@@ -13,6 +13,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from patients.delivery import OUTGOING, send_rows
+from patients.models import Outgoing, PushMessage
+from patients.push import push_is_set_up
 from patients.reminders import (
     PREPARERS,
     TickReport,
@@ -87,6 +89,8 @@ def send_outgoing(self, kind: str, ids: list[int]) -> None:
     # process running it was killed), the new run takes back the rows the dead one held.
     token = (self.request.id or "").replace("-", "")[:32]
     report = send_rows(OUTGOING[kind], ids, prepare, preload=preload, related=related, token=token)
+    if kind == "reminder" and report.sent and push_is_set_up():
+        pushes_hand_over(report.sent)
     if report.retry:
         # The rows are pending again with their next attempt time; this message brings them
         # back then (and if it is lost, the tick does).
@@ -98,6 +102,26 @@ def send_outgoing(self, kind: str, ids: list[int]) -> None:
             logger.warning(
                 "Retry of %s %s not queued; the tick will pick them up", kind, list(report.retry)
             )
+
+
+def pushes_hand_over(reminder_ids: list[int]) -> None:
+    """The pushes these reminders recorded go to the workers now, beside their emails, not at
+    the next tick; if Redis does not take them, the tick does."""
+    pushes = list(
+        PushMessage.objects.filter(
+            reminder_id__in=reminder_ids,
+            delivery=Outgoing.Delivery.PENDING,
+            enqueued_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    if not pushes:
+        return
+    try:
+        send_outgoing.apply_async(args=["push", pushes], retry=False)
+    except Exception:
+        logger.warning("Pushes %s not queued; the tick will pick them up", pushes)
+        return
+    PushMessage.objects.filter(pk__in=pushes).update(enqueued_at=timezone.now())
 
 
 @shared_task(name="patients.check_inactivity", ignore_result=True)

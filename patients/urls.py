@@ -31,6 +31,12 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("programme/", views.handout, name="handout"),
     path("settings/", views.settings_view, name="settings"),
+    path("settings/push/", views.push_device_add, name="push_device_add"),
+    path(
+        "settings/push/<int:device_id>/delete/",
+        views.push_device_remove,
+        name="push_device_remove",
+    ),
     path("reminders/off/<str:token>/", views.reminders_off, name="reminders_off"),
     # Before django.contrib.auth.urls (portal/urls.py): the same pages with the folded address.
     path(

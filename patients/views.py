@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -41,6 +41,16 @@ from patients.forms import (
 from patients.kept import card_html, form_html, patient_page, row_values, today_html
 from patients.media import media_for_items
 from patients.models import CheckOff, Patient, Prescription, time_zone_choices
+from patients.push import (
+    SubscriptionRefused,
+    device_label,
+    push_device_delete,
+    push_device_get_for_patient,
+    push_device_save,
+    push_devices_of,
+    push_is_set_up,
+    subscription_from_json,
+)
 from patients.reminders import LinkRefused, patient_from_unsubscribe_token
 from patients.selectors import (
     TodayCard,
@@ -430,11 +440,50 @@ def settings_view(request: HttpRequest, patient: Patient) -> HttpResponse:
         messages.success(request, "Your settings are saved.")
         return redirect("settings")
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "two_factor": two_factor_status(request.user)}  # type: ignore[arg-type]
+    context = {
+        "form": form,
+        "two_factor": two_factor_status(request.user),  # type: ignore[arg-type]
+        "patient_zone": patient.time_zone,
+        "push": {
+            "set_up": push_is_set_up(),
+            "public_key": settings.VAPID_PUBLIC_KEY,
+            "email_on": patient.reminders_enabled,
+            "devices": list(push_devices_of(patient)) if push_is_set_up() else [],
+        },
+    }
     if not form.is_bound:  # the patient's saved settings, kept under their row and the zones
         zones = time_zone_choices()  # the installed tzdata's, read once a process
         context["form_html"] = form_html(form, row_values(patient), len(zones), zones[-1])
     return render(request, "patients/settings.html", context, status=status)
+
+
+@require_POST
+@patient_required(clinic=False)
+def push_device_add(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The settings page's script posts this browser's push subscription (JSON): from now on
+    reminders come to it too. A refusal says why, in words the page shows."""
+    if not push_is_set_up():
+        return JsonResponse({"error": "Push reminders are not set up for this clinic."}, status=409)
+    try:
+        subscription = subscription_from_json(request.body)
+    except SubscriptionRefused as refused:
+        return JsonResponse({"error": str(refused)}, status=400)
+    device = push_device_save(
+        patient=patient,
+        subscription=subscription,
+        device=device_label(request.headers.get("User-Agent", "")),
+    )
+    messages.success(request, f"Reminders will come to this device ({device.device}).")
+    return JsonResponse({"device": device.pk, "label": device.device}, status=201)
+
+
+@require_POST
+@patient_required(clinic=False)
+def push_device_remove(request: HttpRequest, patient: Patient, device_id: int) -> HttpResponse:
+    device = push_device_get_for_patient(patient=patient, pk=device_id)
+    push_device_delete(device=device)
+    messages.success(request, f"Reminders no longer come to {device.device}.")
+    return redirect("settings")
 
 
 @csrf_exempt  # the mail client posts without a session; the signed token is the proof

@@ -7,7 +7,9 @@ app, `make run`) wraps its start in `exit_on_bad_configuration()`.
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import sys
 import zoneinfo
 from collections.abc import Iterator
@@ -102,6 +104,86 @@ def env_redis_url(name: str, default: str) -> str:
         )
     del port  # parsed above only so that a non-numeric port is refused
     return value
+
+
+BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
+
+
+def base64url_bytes(value: str) -> bytes | None:
+    """The bytes of an unpadded (or padded) base64url text, or None if it is not one."""
+    if not BASE64URL.match(value):
+        return None
+    text = value.rstrip("=")
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except ValueError:
+        return None
+
+
+def env_vapid_keys(public_name: str, private_name: str) -> tuple[str, str]:
+    """The VAPID key pair push reminders are signed with: base64url raw keys, as
+    `manage.py vapid_keys` prints them (the public key is the 65-byte uncompressed P-256 point
+    browsers take as applicationServerKey, the private key its 32-byte secret). Neither set:
+    ("", ""), push reminders are off. A pair that does not match would be signed with one key
+    and subscribed with the other, and every push refused: refused here instead."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    public, private = env_str(public_name) or "", env_str(private_name) or ""
+    if not public and not private:
+        return "", ""
+    if not private:
+        raise ConfigError(private_name, f"must be set with {public_name} (or neither: no push)")
+    if not public:
+        raise ConfigError(public_name, f"must be set with {private_name} (or neither: no push)")
+    secret = base64url_bytes(private)
+    if secret is None or len(secret) != 32:
+        raise ConfigError(
+            private_name, "expected a base64url raw P-256 private key (32 bytes, 43 characters)"
+        )
+    try:
+        key = ec.derive_private_key(int.from_bytes(secret, "big"), ec.SECP256R1())
+    except ValueError:
+        raise ConfigError(private_name, "is not a P-256 private key") from None
+    point = base64url_bytes(public)
+    if point is None or len(point) != 65 or point[0] != 4:
+        raise ConfigError(
+            public_name,
+            "expected a base64url uncompressed P-256 public key (65 bytes, 87 characters)",
+        )
+    derived = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    if derived != point:
+        raise ConfigError(public_name, f"is not the public key of {private_name}")
+    return public.rstrip("="), private.rstrip("=")
+
+
+def env_vapid_subject(name: str, *, required: bool) -> str:
+    """Where the push services write about the portal's pushes: mailto:someone@clinic.example
+    or https://clinic.example."""
+    value = env_str(name) or ""
+    if not value:
+        if required:
+            raise ConfigError(
+                name,
+                "must be set with the VAPID keys: mailto:you@clinic.example or "
+                "https://clinic.example",
+            )
+        return ""
+    if not vapid_subject_is_valid(value):
+        raise ConfigError(
+            name, f"expected mailto:you@clinic.example or https://clinic.example, got {value!r}"
+        )
+    return value
+
+
+def vapid_subject_is_valid(value: str) -> bool:
+    parts = urlsplit(value)
+    local, _, domain = parts.path.rpartition("@")
+    mailbox = parts.scheme == "mailto" and bool(local) and "." in domain
+    site = parts.scheme == "https" and bool(parts.hostname) and parts.path in {"", "/"}
+    return mailbox or site
 
 
 def redact_url(url: str) -> str:

@@ -16,6 +16,8 @@ from portal.config import (
     env_redis_url,
     env_str,
     env_time_zone,
+    env_vapid_keys,
+    env_vapid_subject,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -311,6 +313,22 @@ UNSUBSCRIBE_LINK_DAYS = env_int("UNSUBSCRIBE_LINK_DAYS", 60, minimum=1)
 # Sent and skipped reminders, invitations and digests are deleted after this many days (a week
 # at least: follow-ups and "reminded a moment ago" look back hours; alerts are always kept).
 RETENTION_DAYS = env_int("RETENTION_DAYS", 90, minimum=7)
+
+# Push reminders on a patient's devices (patients/push.py; README, "Push reminders on a phone").
+# The VAPID key pair, base64url raw keys as `manage.py vapid_keys` prints them; neither set:
+# push reminders are off and the settings page says so. VAPID_SUBJECT is where the browsers'
+# push services write about problems (mailto: or https:).
+VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY = env_vapid_keys("VAPID_PUBLIC_KEY", "VAPID_PRIVATE_KEY")
+VAPID_SUBJECT = env_vapid_subject("VAPID_SUBJECT", required=bool(VAPID_PRIVATE_KEY))
+# The workers post to whatever address a browser's push service gave: only to these services
+# (a host or any host under it, over HTTPS), so that a subscription cannot aim the workers at a
+# machine inside the clinic's network. Chrome, Edge, Firefox and Safari's services by default.
+PUSH_SERVICE_HOSTS = env_list(
+    "PUSH_SERVICE_HOSTS",
+    ["fcm.googleapis.com", "push.services.mozilla.com", "notify.windows.com", "push.apple.com"],
+)
+# Push services taken over plain HTTP, by exact host: a development machine's own only.
+PUSH_HTTP_HOSTS = ["127.0.0.1"] if DEBUG else []
 
 # `/healthz?worker=1` sends a task through Redis: only from this machine, or with this token
 # ("Authorization: Bearer <token>") for an uptime service elsewhere.

@@ -14,6 +14,7 @@ admin.site.login_form = AdminLoginForm
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("sw.js", views.service_worker, name="service_worker"),
     path("", include("patients.urls")),
     path("", include("patients.programme_urls")),
     path("accounts/", include("patients.account_urls")),

@@ -1,9 +1,11 @@
+import json
 import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -48,3 +50,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if not healthy:
         logger.warning("Health check failed: %s", {n: c.detail for n, c in checks.items()})
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@login_not_required
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """/sw.js, the site's service worker at the root scope: what a push does on the phone
+    (static/portal/sw-push.js). Open to anyone: the browser checks it for updates whether or
+    not its patient is logged in, and a redirect to the login page would fail the check."""
+    script = f"importScripts({json.dumps(static('portal/sw-push.js'))});\n"
+    return HttpResponse(script, content_type="text/javascript; charset=utf-8")

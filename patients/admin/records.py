@@ -239,6 +239,7 @@ class ReminderAdmin(PatientSearch, ClinicScoped):
         "sent_at",
         "attempts",
         "reason",
+        "pushes",
     ]
     list_select_related = ["patient__user"]
     list_filter = ["delivery", "kind", "local_date"]
@@ -259,7 +260,12 @@ class ReminderAdmin(PatientSearch, ClinicScoped):
         "claimed_at",
         "sent_at",
         "last_error",
+        "pushes",
     ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Reminder]:
+        # The page's pushes in one query, whatever the number of rows.
+        return super().get_queryset(request).prefetch_related("push_messages")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -269,8 +275,19 @@ class ReminderAdmin(PatientSearch, ClinicScoped):
 
     @admin.display(description="why not sent", ordering="last_error")
     def reason(self, reminder: Reminder) -> str:
-        """The mail server's words for a failed email, or why it was not needed."""
-        return reminder.last_error if reminder.delivery != Reminder.Delivery.SENT else ""
+        """The mail server's words for a failed email, or why it was not needed; for a sent
+        reminder of a patient with email reminders off, that it went by push alone."""
+        return reminder.last_error
+
+    @admin.display(description="push")
+    def pushes(self, reminder: Reminder) -> str:
+        """Each device's push: sent, waiting, or why not (the push service's words)."""
+        parts = []
+        for push in sorted(reminder.push_messages.all(), key=lambda push: push.pk):
+            state = push.get_delivery_display()
+            why = f": {push.last_error}" if push.last_error and push.delivery != "sent" else ""
+            parts.append(f"{push.device or 'A device'}: {state}{why}")
+        return "; ".join(parts) or "-"
 
     @admin.action(description="Send the selected reminders again now", permissions=["change"])
     def retry_now(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:

@@ -92,7 +92,7 @@ def test_old_sent_and_skipped_emails_go_and_everything_else_stays(alex) -> None:
 
     report = sent_emails_prune(now=NOW)
 
-    assert report.deleted == {"reminder": 3, "invitation": 1, "digest": 1}
+    assert report.deleted == {"push": 0, "reminder": 3, "invitation": 1, "digest": 1}
     for row in gone:
         assert not type(row).objects.filter(pk=row.pk).exists(), row
     for row in kept:
@@ -100,7 +100,12 @@ def test_old_sent_and_skipped_emails_go_and_everything_else_stays(alex) -> None:
     assert CheckOff.objects.filter(patient=alex).count() == 1
     assert PainReport.objects.filter(patient=alex).count() == 1
     assert PrescriptionVersion.objects.filter(prescription__patient=alex).count() == versions
-    assert sent_emails_prune(now=NOW).deleted == {"reminder": 0, "invitation": 0, "digest": 0}
+    assert sent_emails_prune(now=NOW).deleted == {
+        "push": 0,
+        "reminder": 0,
+        "invitation": 0,
+        "digest": 0,
+    }
 
 
 @pytest.mark.django_db
@@ -121,8 +126,9 @@ def test_pruning_goes_in_batches(alex) -> None:
         reminder(alex, 120, "sent", session=session)
     report = sent_emails_prune(now=NOW, batch=5)
     assert report.deleted["reminder"] == 12
-    # 5 + 5 + 2 reminders, then one statement each for invitations and digests.
-    assert report.statements == 3 + 1 + 1
+    # One statement for pushes (none), 5 + 5 + 2 reminders, then one each for invitations and
+    # digests.
+    assert report.statements == 1 + 3 + 1 + 1
     assert not Reminder.objects.exists()
 
 
@@ -143,7 +149,7 @@ def test_operators_prune_with_the_command(alex) -> None:
     reminder(alex, 365, "failed", session=2)
     out = io.StringIO()
     call_command("prune_sent_emails", stdout=out)
-    assert out.getvalue().startswith("Older than 90 days: deleted 1 reminder(s)")
+    assert out.getvalue().startswith("Older than 90 days: deleted 0 push(s), 1 reminder(s)")
     assert list(Reminder.objects.values_list("delivery", flat=True)) == ["failed"]
 
 
@@ -183,4 +189,32 @@ def _environment() -> dict[str, str]:
         name: value
         for name, value in os.environ.items()
         if name not in {"DJANGO_SETTINGS_MODULE", "RETENTION_DAYS"}
+    }
+
+
+@pytest.mark.django_db
+def test_a_reminders_pushes_go_with_it_and_a_failed_push_keeps_its_reminder(alex) -> None:
+    from patients.models import PushMessage, PushSubscription
+
+    device = PushSubscription.objects.create(
+        patient=alex, endpoint="https://fcm.googleapis.com/fcm/send/a", p256dh="A", auth="A"
+    )
+    pushed, failed_push, recent = (
+        reminder(alex, 100, "sent"),
+        reminder(alex, 101, "sent"),
+        reminder(alex, 10, "sent"),
+    )
+    for sent_reminder, delivery in [(pushed, "sent"), (failed_push, "failed"), (recent, "sent")]:
+        PushMessage.objects.create(
+            reminder=sent_reminder,
+            subscription=device,
+            created_at=sent_reminder.due_at,
+            delivery=delivery,
+        )
+    report = sent_emails_prune(now=NOW, batch=1)
+    assert report.deleted["push"] == 1 and report.deleted["reminder"] == 1
+    assert set(Reminder.objects.all()) == {failed_push, recent}
+    assert set(PushMessage.objects.values_list("reminder_id", "delivery")) == {
+        (failed_push.pk, "failed"),
+        (recent.pk, "sent"),
     }

@@ -144,3 +144,57 @@ def test_celery_worker_refuses_bad_configuration_in_one_line() -> None:
 def test_wsgi_application_refuses_bad_configuration_in_one_line() -> None:
     result = run([sys.executable, "-c", "import portal.wsgi"], REDIS_URL="redis://x:y")
     assert_one_clear_line(result, "REDIS_URL")
+
+
+# Push reminders' VAPID keys ------------------------------------------------------------------
+
+
+def printed_vapid_keys(*args: str) -> dict[str, str]:
+    """`manage.py vapid_keys`'s lines, as the environment takes them."""
+    result = manage("vapid_keys", *args)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line and not line.startswith("#")]
+    return dict(line.split("=", 1) for line in lines)
+
+
+def push_is_set_up(**overrides: str | None) -> str:
+    shown = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(bool(settings.VAPID_PRIVATE_KEY))",
+        **overrides,
+    )
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout.split()[-1]
+
+
+def test_the_printed_vapid_keys_turn_push_reminders_on() -> None:
+    keys = printed_vapid_keys("--subject", "mailto:operations@clinic.example")
+    assert sorted(keys) == ["VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY", "VAPID_SUBJECT"]
+    assert push_is_set_up(**keys) == "True"
+    assert push_is_set_up() == "False"  # no keys: push reminders are off, nothing fails
+    refused = manage("vapid_keys", "--subject", "operations@clinic.example")
+    assert refused.returncode != 0 and refused.stdout == ""
+    assert "--subject: expected mailto:" in refused.stderr
+
+
+def test_a_bad_vapid_variable_is_named_in_one_line() -> None:
+    from tests.push_service import VapidPair
+
+    pair, other = VapidPair.new(), VapidPair.new()
+    good = {**pair.environment()}
+    cases = [
+        ("VAPID_PUBLIC_KEY", {"VAPID_PUBLIC_KEY": None}, "must be set with VAPID_PRIVATE_KEY"),
+        ("VAPID_PRIVATE_KEY", {"VAPID_PRIVATE_KEY": None}, "must be set with VAPID_PUBLIC_KEY"),
+        ("VAPID_PRIVATE_KEY", {"VAPID_PRIVATE_KEY": pair.private[:-4]}, "32 bytes"),
+        ("VAPID_PRIVATE_KEY", {"VAPID_PRIVATE_KEY": "_" * 43}, "is not a P-256 private key"),
+        ("VAPID_PUBLIC_KEY", {"VAPID_PUBLIC_KEY": "not a key!"}, "65 bytes"),
+        ("VAPID_PUBLIC_KEY", {"VAPID_PUBLIC_KEY": other.public}, "not the public key of"),
+        ("VAPID_SUBJECT", {"VAPID_SUBJECT": None}, "must be set with the VAPID keys"),
+        ("VAPID_SUBJECT", {"VAPID_SUBJECT": "operations@clinic.example"}, "expected mailto:"),
+        ("VAPID_SUBJECT", {"VAPID_SUBJECT": "http://clinic.example"}, "expected mailto:"),
+    ]
+    for variable, overrides, words in cases:
+        line = assert_one_clear_line(manage("check", **{**good, **overrides}), variable)
+        assert words in line, line
+        assert pair.private not in line  # the secret is never printed

@@ -14,6 +14,7 @@ from patients.models import (
     CheckOff,
     PainReport,
     PrescribedExerciseMedia,
+    PushSubscription,
     SafetyCheck,
     ScreenRequest,
 )
@@ -31,6 +32,8 @@ PUBLIC = {
     "password_reset_complete",
     "invitation_accept",
     "healthz",
+    # The service worker script: the browser checks it for updates, logged in or not.
+    "service_worker",
 }
 
 
@@ -85,7 +88,11 @@ def other_patients_ids(runner: SimpleNamespace) -> dict[str, object]:
         size=1,
         caption="B's own",
     )
+    device = PushSubscription.objects.create(
+        patient=b, endpoint="https://fcm.googleapis.com/fcm/send/b", p256dh="B", auth="B"
+    )
     return {
+        "device_id": device.pk,
         "item_id": runner.bridge_b.pk,
         "check_off_id": check_off.pk,
         "report_id": report.pk,
@@ -131,7 +138,7 @@ def test_another_patients_ids_are_404_everywhere(
     client: Client, runner: SimpleNamespace, other_patients_ids: dict[str, object]
 ) -> None:
     client.force_login(runner.patient_a.user)
-    patient_owned = {"item_id", "check_off_id", "report_id", "request_id", "check_id"}
+    patient_owned = {"item_id", "check_off_id", "report_id", "request_id", "check_id", "device_id"}
     checked = media_checked = 0
     for route, pattern in site_patterns():
         if pattern.name in PUBLIC:
@@ -144,6 +151,9 @@ def test_another_patients_ids_are_404_everywhere(
         elif patient_owned & set(pattern.pattern.converters):
             assert response.status_code == 404, f"{method} {url}: {response.status_code}"
             checked += 1
+        elif pattern.name == "push_device_add":
+            # A post with no subscription in it is refused (409 where push is not set up).
+            assert response.status_code in {400, 409}, f"{method} {url}: {response.status_code}"
         elif pattern.name == "detail" and route.startswith("exercises/"):
             # The library's exercise pages are the therapist's; a patient reads their own.
             assert response.status_code == 404, f"{method} {url}: {response.status_code}"
@@ -151,11 +161,12 @@ def test_another_patients_ids_are_404_everywhere(
             assert response.status_code in {200, 302}, f"{method} {url}: {response.status_code}"
             assert b"patient@b.example" not in getattr(response, "content", b"")
     # check off, undo, rate, a pain report and its check-off advice, a programme exercise,
-    # a screen, a safety check, the session player
-    assert checked == 9
+    # a screen, a safety check, the session player, turning off a device's push reminders
+    assert checked == 10
     # B's picture for their exercise, and (by the same id) a clinic exercise's picture
     assert media_checked == 2
     assert CheckOff.objects.filter(patient=runner.patient_b).count() == 1
+    assert PushSubscription.objects.filter(patient=runner.patient_b).exists()
     assert not CheckOff.objects.filter(patient=runner.patient_a).exists()
 
 

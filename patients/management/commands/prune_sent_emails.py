@@ -8,9 +8,9 @@ from patients.retention import BATCH, sent_emails_prune
 
 class Command(BaseCommand):
     help = (
-        "Delete the sent and skipped reminders, follow-ups, invitations and weekly digests older "
-        "than RETENTION_DAYS, in batches, as beat does every day. Pending, failed and alert rows "
-        "are always kept."
+        "Delete the sent and skipped reminders, follow-ups, their pushes, invitations and weekly "
+        "digests older than RETENTION_DAYS, in batches, as beat does every day. Pending, failed "
+        "and alert rows (and the reminder of a failed push) are always kept."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
