@@ -41,6 +41,7 @@ from patients.forms import (
 from patients.kept import card_html, form_html, patient_page, row_values, today_html
 from patients.media import media_for_items
 from patients.models import CheckOff, Patient, Prescription, time_zone_choices
+from patients.offline import PhoneRecord
 from patients.reminders import LinkRefused, patient_from_unsubscribe_token
 from patients.selectors import (
     TodayCard,
@@ -78,6 +79,18 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
     post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
     success_url = reverse_lazy("home")
     reset_url_token = "choose-password"  # noqa: S105 (a URL segment, not a password)
+
+
+class SiteLogoutView(auth_views.LogoutView):
+    """Logging out also clears what this browser keeps of the site (`Clear-Site-Data`): the pages
+    kept for use with no connection, the records waiting on the phone to be sent, the service
+    worker itself. The logout form's script (offline.js) first tries to send what waits, and
+    asks the patient before anything not sent is lost."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
 
 
 def patient_required(view: PatientView | None = None, *, clinic: bool = True) -> Any:
@@ -208,13 +221,24 @@ def check_off(request: HttpRequest, patient: Patient, item_id: int) -> HttpRespo
             prescribed_exercise=item,
             session=session,
             counts=_session_counts(request),
+            phone=_phone_record(request),
         )
     except ActionRefused as refused:
         return _refused(request, patient, item, str(refused))
+    # A check-off made offline before midnight and sent in the morning is yesterday's: the card
+    # shows today's, read afresh.
+    of_today = recorded.check_off.local_date == patient.local_today()
     if request.htmx:  # type: ignore[attr-defined]
-        return _card_response(request, patient, item, check_offs=recorded.today)
+        return _card_response(
+            request, patient, item, check_offs=recorded.today if of_today else None
+        )
     messages.success(request, f"{item.exercise.name}: done. Well done!")
     return redirect(f"{reverse_lazy('today')}#card-{item.pk}")
+
+
+def _phone_record(request: HttpRequest) -> PhoneRecord:
+    """The id and the time a record made on the phone carries (outbox.js), if it does."""
+    return PhoneRecord.parse(request.POST.get("client_id"), request.POST.get("done_at"))
 
 
 def _session_counts(request: HttpRequest) -> SessionCounts | None:
@@ -276,20 +300,34 @@ def check_off_rate_view(request: HttpRequest, patient: Patient, check_off_id: in
 @patient_required
 def pain_report_new(request: HttpRequest, patient: Patient) -> HttpResponse:
     form = PainReportForm(request.POST if request.method == "POST" else None)
+    refused = ""
     if request.method == "POST" and form.is_valid():
-        report = pain_report_create(
-            patient=patient,
-            score=form.cleaned_data["score"],
-            moment=form.cleaned_data["moment"],
-            qualities=form.cleaned_data["qualities"],
-            severe_spasm=form.cleaned_data["severe_spasm"],
-            urgent_signs=form.cleaned_data["urgent_signs"],
-            note=form.cleaned_data["note"],
-        )
-        return redirect("pain_report", report_id=report.pk)
-    status = 400 if request.method == "POST" else 200
-    question = safety.urgent_question(safety.clinic_wordings(patient.clinic_id))
-    context = {"form": form, "question": question}
+        try:
+            report = pain_report_create(
+                patient=patient,
+                score=form.cleaned_data["score"],
+                moment=form.cleaned_data["moment"],
+                qualities=form.cleaned_data["qualities"],
+                severe_spasm=form.cleaned_data["severe_spasm"],
+                urgent_signs=form.cleaned_data["urgent_signs"],
+                note=form.cleaned_data["note"],
+                phone=_phone_record(request),
+            )
+        except ActionRefused as why:
+            refused = str(why)
+        else:
+            url = reverse("pain_report", kwargs={"report_id": report.pk})
+            if request.htmx:  # type: ignore[attr-defined]
+                # The phone's script goes there itself.
+                return HttpResponseClientRedirect(url)
+            return redirect(url)
+    status = (REFUSED if refused else 400) if request.method == "POST" else 200
+    overrides = safety.clinic_wordings(patient.clinic_id)
+    context = {
+        "form": form,
+        "refused": refused,
+        "question": safety.urgent_question(overrides),
+    }
     if not form.is_bound:  # the same empty fields for everyone: kept
         context["form_html"] = form_html(form)
     return render(request, "patients/pain_form.html", context, status=status)
