@@ -65,6 +65,7 @@ from patients.services import (
 )
 from patients.triage import check_off_needs_guidance, pain_report_create, safety_check_record
 from patients.two_factor import two_factor_status
+from portal.offline import offline_copy
 
 PatientView = Callable[..., HttpResponse]
 REFUSED = 422  # htmx swaps this status (see base.html's htmx-config) so the card says why
@@ -140,6 +141,7 @@ def _refused(request: HttpRequest, patient: Patient, item: Any, message: str) ->
     return redirect("today")
 
 
+@offline_copy
 @require_GET
 @patient_required(clinic=False)
 def today(request: HttpRequest, patient: Patient) -> HttpResponse:
@@ -175,6 +177,7 @@ def _player_exercise(card: TodayCard, rest_seconds: int) -> dict[str, object]:
     }
 
 
+@offline_copy
 @require_GET
 @patient_required
 def session_player(
@@ -296,6 +299,7 @@ def check_off_rate_view(request: HttpRequest, patient: Patient, check_off_id: in
     return redirect("today")
 
 
+@offline_copy
 @require_http_methods(["GET", "POST"])
 @patient_required
 def pain_report_new(request: HttpRequest, patient: Patient) -> HttpResponse:
@@ -318,7 +322,7 @@ def pain_report_new(request: HttpRequest, patient: Patient) -> HttpResponse:
         else:
             url = reverse("pain_report", kwargs={"report_id": report.pk})
             if request.htmx:  # type: ignore[attr-defined]
-                # The phone's script goes there itself.
+                # The phone's script (pain.js, outbox.js) goes there itself.
                 return HttpResponseClientRedirect(url)
             return redirect(url)
     status = (REFUSED if refused else 400) if request.method == "POST" else 200
@@ -327,6 +331,9 @@ def pain_report_new(request: HttpRequest, patient: Patient) -> HttpResponse:
         "form": form,
         "refused": refused,
         "question": safety.urgent_question(overrides),
+        # What to do at once when urgent signs are reported with no connection (pain.js shows
+        # it): the same words and phone as after a report that reached the portal.
+        "offline_urgent": safety.offline_urgent_guidance(patient, overrides),
     }
     if not form.is_bound:  # the same empty fields for everyone: kept
         context["form_html"] = form_html(form)
@@ -425,6 +432,7 @@ def _history_html(patient: Patient) -> str:
     )
 
 
+@offline_copy
 @require_GET
 @patient_required
 def handout(request: HttpRequest, patient: Patient) -> HttpResponse:

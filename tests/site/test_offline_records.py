@@ -1,7 +1,7 @@
 """Check-offs and pain reports made on the phone with no connection, sent when it returned: each
 id is recorded once, with the time the patient did it; bad ids and times are refused with a
 message and change nothing; a late report of urgent signs raises the urgent alert when it
-arrives."""
+arrives. (The phone's side is in test_offline_browser.py.)"""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
+from bs4 import BeautifulSoup
 from django.test import Client
 from django.utils import timezone
 
@@ -294,6 +295,30 @@ def test_the_pain_form_still_works_without_javascript(
     report = PainReport.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/pain/{report.pk}/"
     assert report.client_id is None and report.synced_at is None
+
+
+@pytest.mark.django_db
+def test_the_pain_form_holds_the_urgent_guidance_for_no_connection_hidden(
+    alex: Client, people: SimpleNamespace
+) -> None:
+    form_page = BeautifulSoup(alex.get("/pain/new/").content, "html.parser")
+    offline = form_page.select_one("[data-pain-urgent]")
+    assert offline is not None and offline.has_attr("hidden")
+    pain_report(alex, uuid.uuid4(), "", urgent_signs=["leg_weakness"])
+    report_page = BeautifulSoup(
+        alex.get(f"/pain/{PainReport.objects.get().pk}/").content, "html.parser"
+    )
+
+    def words(section) -> list[str]:
+        return [" ".join(p.get_text(" ", strip=True).split()) for p in section.select("p, h1")]
+
+    # The same words, in the same order, and the clinic's phone, as after a report that arrived.
+    assert words(offline.select_one(".urgent-care")) == words(
+        report_page.select_one(".urgent-care")
+    )
+    assert offline.select_one(".clinic-contact a[href='tel:02079460000']").get_text() == PHONE
+    told = offline.select_one(".clinic-told").get_text(" ", strip=True)
+    assert "your clinic has not been told yet" in told
 
 
 @pytest.mark.django_db
