@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-embedded lint format bench backup restore clean help
+.PHONY: run test test-embedded lint format bench backup restore icons clean help
 
 help:
 	@echo "make run            the whole portal: web, worker, beat and a Redis of its own (unless REDIS_URL)"
@@ -15,6 +15,7 @@ help:
 	@echo "make bench          the figures beside their references, in one table (PostgreSQL; test-artifacts/bench.json)"
 	@echo "make backup         back up the database (DATABASE_URL) to a new file: FILE=backups/portal.dump"
 	@echo "make restore        restore a backup into an empty database: FILE=backups/portal.dump INTO=postgres://…"
+	@echo "make icons          draw the app's icons again into static/portal/icons/ (portal/icons.py)"
 	@echo "make clean          remove .venv, .run, caches, collected static files and test artifacts"
 	@echo "make help           this list"
 
@@ -43,6 +44,9 @@ lint: $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+icons: $(STAMP)
+	$(BIN)/python -m portal.icons
 
 format: $(STAMP)
 	$(BIN)/python -m ruff format .

@@ -12,6 +12,7 @@ from exercises.selectors import (
     exercise_media_get_for_user,
     exercises_visible_to,
 )
+from portal.offline import offline_copy
 
 
 @require_GET
@@ -48,6 +49,7 @@ def education_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "exercises/education.html", {"card": card})
 
 
+@offline_copy
 @require_GET
 @login_required
 def exercise_media_file(request: HttpRequest, media_id: int) -> HttpResponse:

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 
-from exercises.fragments import exercise_bodies, fragments, library_version
+from exercises.fragments import exercise_bodies, fragments, library_version, rendering_version
 from patients.forms import CheckOffRatingForm
 from patients.media import media_for_items
 from patients.models import Patient
@@ -153,6 +153,18 @@ def today_html(patient: Patient, *, csrf_token: str, now: datetime | None = None
         notes = list(dict.fromkeys(c.prescription.notes for c in cards if c.prescription.notes))
         context = {
             "day": day,
+            # Whatever changes Today's content or the pages it links to changes this: the phone
+            # then keeps those pages anew (static/portal/offline.js).
+            "offline_stamp": ".".join(
+                str(part)
+                for part in (
+                    patient.page_stamp,
+                    patient.programme_held_at and patient.programme_held_at.timestamp(),
+                    day.isoformat(),
+                    version,
+                    rendering_version(),
+                )
+            ),
             "cards": cards,
             "notes": notes,
             "card_html": cards_html(cards, csrf_token=placeholder, version=version),

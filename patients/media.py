@@ -24,6 +24,7 @@ from exercises.selectors import exercise_media_by_exercise
 from patients.models import PrescribedExercise, PrescribedExerciseMedia
 from patients.selectors import scope_to_clinic
 from patients.signals import patient_data_read
+from portal.offline import offline_copy
 
 if TYPE_CHECKING:
     from patients.models import User
@@ -106,6 +107,7 @@ def media_for_items(items: Sequence[PrescribedExercise]) -> dict[int, list[Media
 # The file ------------------------------------------------------------------------------------
 
 
+@offline_copy
 @require_GET
 @login_required
 def prescribed_exercise_media_file(request: HttpRequest, media_id: int) -> HttpResponse:

@@ -65,7 +65,8 @@ class TwoFactorMiddleware:
             return None
         if getattr(view_func, "two_factor_exempt", False):
             return None
-        if getattr(view_func, "view_class", None) is LogoutView:
+        view_class = getattr(view_func, "view_class", None)
+        if isinstance(view_class, type) and issubclass(view_class, LogoutView):
             return None
         user = request.user
         if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr]

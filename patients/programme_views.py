@@ -21,8 +21,10 @@ from patients.screens import (
 )
 from patients.selectors import prescribed_exercise_page_for_patient
 from patients.views import patient_required
+from portal.offline import offline_copy
 
 
+@offline_copy
 @require_GET
 @patient_required
 def programme_exercise(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:

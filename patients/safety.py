@@ -418,6 +418,8 @@ class PainAssessment:
 
 # What a page of guidance shows ----------------------------------------------------------------
 
+# What a patient with an urgent warning sign reads, in this order.
+URGENT_KEYS = ("urgent_advice", "urgent_reason", "emergency")
 NO_ALERT = (
     "Your therapist will see this report next time they look at your record; "
     "it did not raise an alert."
@@ -543,9 +545,7 @@ def _guidance(
         return Guidance(
             contact=contact,
             notices=told,
-            urgent=[
-                wording(key, overrides) for key in ("urgent_advice", "urgent_reason", "emergency")
-            ],
+            urgent=[wording(key, overrides) for key in URGENT_KEYS],
         )
     flagged = bool(advice_keys or card_slugs)
     return Guidance(
@@ -559,6 +559,23 @@ def _guidance(
         if card_slugs and not advice_keys
         else None,
         signs_link=flagged,
+    )
+
+
+NOT_SENT_YET = (
+    "Your report is saved on this phone: your clinic has not been told yet. It is sent by "
+    "itself when your phone is back online. Do not wait for it: seek care now."
+)
+
+
+def offline_urgent_guidance(patient: Patient, overrides: Mapping[str, Override]) -> Guidance:
+    """What the pain form shows at once when urgent signs are reported with no connection: the
+    urgent words and the clinic's phone a report that reached the portal gets, and the truth
+    about what the clinic knows (nothing yet)."""
+    return Guidance(
+        contact=ClinicContact.of(patient.clinic),
+        notices=[NOT_SENT_YET],
+        urgent=[wording(key, overrides) for key in URGENT_KEYS],
     )
 
 

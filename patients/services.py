@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -36,6 +37,7 @@ from patients.models import (
     User,
     new_reminder_token,
 )
+from patients.offline import ID_TAKEN, PhoneRecord, earlier_record
 from patients.page_stamps import page_stamps_bump
 from patients.signals import patient_data_changed
 from patients.triage import alert_notify, check_off_needs_guidance, programme_resume
@@ -454,35 +456,52 @@ def check_off_record(
     prescribed_exercise: PrescribedExercise,
     session: int | None = None,
     counts: SessionCounts | None = None,
+    phone: PhoneRecord | None = None,
     now: datetime | None = None,
 ) -> CheckOffRecorded:
-    """Check an exercise off for today's next undone session (or `session`), with what the
+    """Check an exercise off for the day's next undone session (or `session`), with what the
     session player counted (`counts`: a session stopped early is recorded as partial).
 
     Safe to repeat: a double tap, a second tab or a retried request finds the check-off the
     first one made (one row per exercise, day and session, enforced by the database), and is
     answered as the first was, even if the programme was paused in between: it records nothing.
+
+    `phone`: a check-off made on the phone with no connection and sent later (patients/offline.py):
+    its id is recorded once, and it counts for the patient's day it was done, if the programme
+    was due that day and not paused then.
     """
     now = now or timezone.now()
-    today = patient.local_today(now)
+    phone = phone or PhoneRecord()
     prescription = prescribed_exercise.prescription
     if prescription.patient_id != patient.pk:
         raise ActionRefused("This exercise is not in your programme.")
+    earlier = earlier_record(patient=patient, client_id=phone.client_id, kind=CheckOff)
+    if earlier is not None and earlier.prescribed_exercise_id != prescribed_exercise.pk:
+        raise ActionRefused(ID_TAKEN)
+    # Sent again, it is answered as the first time, however late (before the bounds below).
+    done_at = earlier.created_at if earlier is not None else phone.when_done(now)
+    day = patient.local_today(done_at) if earlier is None else earlier.local_date
     done = {
         check_off.session: check_off
-        for check_off in _check_offs_of_day(prescribed_exercise.pk, today)
+        for check_off in _check_offs_of_day(prescribed_exercise.pk, day)
     }
 
     def recorded(check_off: CheckOff, created: bool) -> CheckOffRecorded:
         rows = {**done, check_off.session: check_off}
         return CheckOffRecorded(check_off, created, sorted(rows.values(), key=lambda c: c.pk))
 
+    if isinstance(earlier, CheckOff):
+        return recorded(earlier, False)
     if session is not None and session in done:  # the same tap again
         return recorded(done[session], False)
-    if Patient.objects.filter(pk=patient.pk, programme_held_at__isnull=False).exists():
+    if Patient.objects.filter(pk=patient.pk, programme_held_at__lte=done_at).exists():
         raise ActionRefused(PROGRAMME_PAUSED)
-    if not prescription.is_due_on(today):
-        raise ActionRefused("This exercise is not due today.")
+    if not prescription.is_due_on(day):
+        raise ActionRefused(
+            "This exercise is not due today."
+            if day == patient.local_today(now)
+            else f"This exercise was not due on {date_format(day, 'l j F')}: nothing was recorded."
+        )
     if session is None:
         remaining = [s for s in range(1, prescription.sessions_per_day + 1) if s not in done]
         if not remaining:
@@ -496,15 +515,22 @@ def check_off_record(
             check_off = CheckOff.objects.create(
                 patient=patient,
                 prescribed_exercise=prescribed_exercise,
-                local_date=today,
+                local_date=day,
                 session=session,
-                created_at=now,
+                created_at=done_at,
+                client_id=phone.client_id,
+                synced_at=now if phone.done_at is not None else None,
                 **counted,
             )
     except IntegrityError:  # another request made it a moment ago
-        existing = CheckOff.objects.get(
-            prescribed_exercise=prescribed_exercise, local_date=today, session=session
+        # The same record sent twice at once (its id), or the same session tapped twice.
+        same_record = CheckOff.objects.filter(patient=patient, client_id=phone.client_id)
+        same_session = CheckOff.objects.filter(
+            prescribed_exercise=prescribed_exercise, local_date=day, session=session
         )
+        existing = (phone.client_id and same_record.first()) or same_session.first()
+        if existing is None:
+            raise ActionRefused(ID_TAKEN) from None
         return recorded(existing, False)
     return recorded(check_off, True)
 

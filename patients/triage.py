@@ -23,6 +23,7 @@ from patients.models import (
     User,
 )
 from patients.next_reminders import patient_reminders_reschedule
+from patients.offline import ID_TAKEN, PhoneRecord, earlier_record
 from patients.reminders import NO_RECIPIENT, alert_recipients
 from patients.safety import HIGH_PAIN, URGENT_SIGN_KEYS, PainAssessment
 from patients.signals import patient_data_changed
@@ -208,24 +209,43 @@ def pain_report_create(
     severe_spasm: bool = False,
     urgent_signs: list[str] | None = None,
     note: str = "",
+    phone: PhoneRecord | None = None,
     now: datetime | None = None,
 ) -> PainReport:
+    """Record the report and raise its alerts. `phone`: a report made on the phone with no
+    connection and sent later (patients/offline.py): recorded once, however often it is sent;
+    it keeps the time the patient reported, and its alerts (and the pause of the programme) are
+    raised when it arrives, as for a report sent at once."""
     now = now or timezone.now()
+    phone = phone or PhoneRecord()
+    earlier = earlier_record(patient=patient, client_id=phone.client_id, kind=PainReport)
+    if earlier is not None:  # sent again: nothing new, answered as the first time
+        return earlier
+    done_at = phone.when_done(now)
     report = PainReport(
         patient=patient,
-        created_at=now,
-        local_date=patient.local_today(now),
+        created_at=done_at,
+        local_date=patient.local_today(done_at),
         score=score,
         moment=moment,
         qualities=sorted(set(qualities)),
         severe_spasm=severe_spasm,
         urgent_signs=_urgent_signs(urgent_signs or []),
         note=note.strip(),
+        client_id=phone.client_id,
+        synced_at=now if phone.done_at is not None else None,
     )
     assessment = PainAssessment.of(report, patient.pain_baseline)
     report.red_flag = assessment.red_flag
-    report.full_clean()
-    report.save()
+    report.full_clean(validate_unique=False)  # the id's one use: the database decides, below
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:  # the same report, sent twice at once
+        earlier = earlier_record(patient=patient, client_id=phone.client_id, kind=PainReport)
+        if earlier is None:
+            raise ActionRefused(ID_TAKEN) from None
+        return earlier
     _alerts_for(patient=patient, assessment=assessment, report=report, now=now)
     return report
 

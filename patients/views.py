@@ -41,6 +41,7 @@ from patients.forms import (
 from patients.kept import card_html, form_html, patient_page, row_values, today_html
 from patients.media import media_for_items
 from patients.models import CheckOff, Patient, Prescription, time_zone_choices
+from patients.offline import PhoneRecord
 from patients.push import (
     SubscriptionRefused,
     device_label,
@@ -74,6 +75,7 @@ from patients.services import (
 )
 from patients.triage import check_off_needs_guidance, pain_report_create, safety_check_record
 from patients.two_factor import two_factor_status
+from portal.offline import offline_copy
 
 PatientView = Callable[..., HttpResponse]
 REFUSED = 422  # htmx swaps this status (see base.html's htmx-config) so the card says why
@@ -88,6 +90,18 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
     post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
     success_url = reverse_lazy("home")
     reset_url_token = "choose-password"  # noqa: S105 (a URL segment, not a password)
+
+
+class SiteLogoutView(auth_views.LogoutView):
+    """Logging out also clears what this browser keeps of the site (`Clear-Site-Data`): the pages
+    kept for use with no connection, the records waiting on the phone to be sent, the service
+    worker itself. The logout form's script (offline.js) first tries to send what waits, and
+    asks the patient before anything not sent is lost."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
 
 
 def patient_required(view: PatientView | None = None, *, clinic: bool = True) -> Any:
@@ -137,6 +151,7 @@ def _refused(request: HttpRequest, patient: Patient, item: Any, message: str) ->
     return redirect("today")
 
 
+@offline_copy
 @require_GET
 @patient_required(clinic=False)
 def today(request: HttpRequest, patient: Patient) -> HttpResponse:
@@ -172,6 +187,7 @@ def _player_exercise(card: TodayCard, rest_seconds: int) -> dict[str, object]:
     }
 
 
+@offline_copy
 @require_GET
 @patient_required
 def session_player(
@@ -218,13 +234,24 @@ def check_off(request: HttpRequest, patient: Patient, item_id: int) -> HttpRespo
             prescribed_exercise=item,
             session=session,
             counts=_session_counts(request),
+            phone=_phone_record(request),
         )
     except ActionRefused as refused:
         return _refused(request, patient, item, str(refused))
+    # A check-off made offline before midnight and sent in the morning is yesterday's: the card
+    # shows today's, read afresh.
+    of_today = recorded.check_off.local_date == patient.local_today()
     if request.htmx:  # type: ignore[attr-defined]
-        return _card_response(request, patient, item, check_offs=recorded.today)
+        return _card_response(
+            request, patient, item, check_offs=recorded.today if of_today else None
+        )
     messages.success(request, f"{item.exercise.name}: done. Well done!")
     return redirect(f"{reverse_lazy('today')}#card-{item.pk}")
+
+
+def _phone_record(request: HttpRequest) -> PhoneRecord:
+    """The id and the time a record made on the phone carries (outbox.js), if it does."""
+    return PhoneRecord.parse(request.POST.get("client_id"), request.POST.get("done_at"))
 
 
 def _session_counts(request: HttpRequest) -> SessionCounts | None:
@@ -282,24 +309,42 @@ def check_off_rate_view(request: HttpRequest, patient: Patient, check_off_id: in
     return redirect("today")
 
 
+@offline_copy
 @require_http_methods(["GET", "POST"])
 @patient_required
 def pain_report_new(request: HttpRequest, patient: Patient) -> HttpResponse:
     form = PainReportForm(request.POST if request.method == "POST" else None)
+    refused = ""
     if request.method == "POST" and form.is_valid():
-        report = pain_report_create(
-            patient=patient,
-            score=form.cleaned_data["score"],
-            moment=form.cleaned_data["moment"],
-            qualities=form.cleaned_data["qualities"],
-            severe_spasm=form.cleaned_data["severe_spasm"],
-            urgent_signs=form.cleaned_data["urgent_signs"],
-            note=form.cleaned_data["note"],
-        )
-        return redirect("pain_report", report_id=report.pk)
-    status = 400 if request.method == "POST" else 200
-    question = safety.urgent_question(safety.clinic_wordings(patient.clinic_id))
-    context = {"form": form, "question": question}
+        try:
+            report = pain_report_create(
+                patient=patient,
+                score=form.cleaned_data["score"],
+                moment=form.cleaned_data["moment"],
+                qualities=form.cleaned_data["qualities"],
+                severe_spasm=form.cleaned_data["severe_spasm"],
+                urgent_signs=form.cleaned_data["urgent_signs"],
+                note=form.cleaned_data["note"],
+                phone=_phone_record(request),
+            )
+        except ActionRefused as why:
+            refused = str(why)
+        else:
+            url = reverse("pain_report", kwargs={"report_id": report.pk})
+            if request.htmx:  # type: ignore[attr-defined]
+                # The phone's script (pain.js, outbox.js) goes there itself.
+                return HttpResponseClientRedirect(url)
+            return redirect(url)
+    status = (REFUSED if refused else 400) if request.method == "POST" else 200
+    overrides = safety.clinic_wordings(patient.clinic_id)
+    context = {
+        "form": form,
+        "refused": refused,
+        "question": safety.urgent_question(overrides),
+        # What to do at once when urgent signs are reported with no connection (pain.js shows
+        # it): the same words and phone as after a report that reached the portal.
+        "offline_urgent": safety.offline_urgent_guidance(patient, overrides),
+    }
     if not form.is_bound:  # the same empty fields for everyone: kept
         context["form_html"] = form_html(form)
     return render(request, "patients/pain_form.html", context, status=status)
@@ -397,6 +442,7 @@ def _history_html(patient: Patient) -> str:
     )
 
 
+@offline_copy
 @require_GET
 @patient_required
 def handout(request: HttpRequest, patient: Patient) -> HttpResponse:

@@ -14,7 +14,10 @@ admin.site.login_form = AdminLoginForm
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The site as an app on a phone (portal/offline.py): the worker at the root, to serve it all.
     path("sw.js", views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", views.web_app_manifest, name="web_app_manifest"),
+    path("offline/", views.offline_page, name="offline"),
     path("", include("patients.urls")),
     path("", include("patients.programme_urls")),
     path("accounts/", include("patients.account_urls")),

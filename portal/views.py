@@ -1,15 +1,17 @@
+import hashlib
 import json
 import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
-from django.templatetags.static import static
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import parse_etags, quote_etag
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from portal import health
+from exercises.fragments import rendering_version
+from portal import health, offline
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +56,49 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_not_required
 @require_GET
+def web_app_manifest(request: HttpRequest) -> JsonResponse:
+    """What a phone needs to install the site as an app. Browsers fetch it without cookies."""
+    return JsonResponse(
+        offline.manifest(),
+        content_type="application/manifest+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@login_not_required
+@require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
-    """/sw.js, the site's service worker at the root scope: what a push does on the phone
-    (static/portal/sw-push.js). Open to anyone: the browser checks it for updates whether or
-    not its patient is logged in, and a redirect to the login page would fail the check."""
-    script = f"importScripts({json.dumps(static('portal/sw-push.js'))});\n"
-    return HttpResponse(script, content_type="text/javascript; charset=utf-8")
+    """The service worker, at the root so that it may serve every page of the site. It holds no
+    one's data (the static files' URLs and the site's own addresses), so it answers without a
+    login: a logged-out phone still checks it for updates. Browsers check it on every visit:
+    `no-cache`, so that a release reaches them at once, answered "not modified" (no body) while
+    the release is the same."""
+    push_script = offline.push_script_url()
+    context = {
+        "config": json.dumps(offline.worker_config(), indent=2),
+        "push_script": json.dumps(push_script) if push_script else "",
+    }
+    # What the script is written from: its settings and the release's templates.
+    written_from = f"{json.dumps(context, sort_keys=True)}{rendering_version()}"
+    etag = quote_etag(hashlib.sha256(written_from.encode()).hexdigest()[:20])
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = render(
+            request,
+            "portal/service-worker.js",
+            context,
+            content_type="text/javascript; charset=utf-8",
+        )
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    response.revalidate_only = True  # type: ignore[attr-defined]  (portal/middleware.py)
+    return response
+
+
+@login_not_required
+@require_GET
+def offline_page(request: HttpRequest) -> HttpResponse:
+    """What the service worker shows for a page it has not kept when there is no connection.
+    Kept when the worker is installed: it names no one."""
+    return render(request, "portal/offline.html")

@@ -329,7 +329,7 @@
         fields.reps_done = String(done);
         fields.sets_done = String(setsDone);
       }
-      var entry = { url: current.url, fields: fields, name: current.name };
+      var entry = { kind: "check-off", url: current.url, fields: fields, label: current.name };
       window.PortalOutbox.send(entry).then(function (result) {
         saved(result, current);
       });
@@ -348,7 +348,7 @@
       } else {
         root.dataset.state = "kept";
         ui.step.textContent = result.stored
-          ? "No connection: saved on this phone. It will be sent when you are back online."
+          ? "Saved on this phone, will send: no connection now; it goes to the portal by itself when you are back online."
           : "No connection, and this phone cannot keep it: keep this page open and try again.";
         show(ui.retry, true);
       }

@@ -21,8 +21,12 @@ from patients.models import (
 from tests.two_factor import verified_login
 
 # Pages anyone may open: logging in, password reset, invitations, the signed "stop reminders"
-# link of every reminder email, the health check.
+# link of every reminder email, the health check; and what installs the site as an app, which
+# names no one (the service worker, the manifest, the page for no connection).
 PUBLIC = {
+    "service_worker",
+    "web_app_manifest",
+    "offline",
     "reminders_off",
     "login",
     "logout",
