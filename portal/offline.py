@@ -26,7 +26,7 @@ KEEP_HEADER = "X-Portal-Offline"
 THEME_COLOUR = "#0b5ed7"
 BACKGROUND_COLOUR = "#f8f9fa"
 ICON_FOLDER = "portal/icons"
-# The other helper's push handlers, loaded by the worker when the file is part of the release.
+# What a push reminder does on the phone (patients/push.py), loaded by the worker.
 PUSH_SCRIPT = "portal/sw-push.js"
 # What the patient's pages use, fetched when the worker is installed so that a page kept later
 # finds its styles and scripts with no connection. A file missing from the release (a script
@@ -114,18 +114,12 @@ def precached_urls() -> list[str]:
     return [url for url in found if url] + [reverse("offline")]
 
 
-def push_script_url() -> str | None:
-    """The push handlers' URL when the file is among the static files, else None (the worker
-    then has no importScripts line, and installs all the same)."""
-    return _release_url(PUSH_SCRIPT)
-
-
 def worker_config() -> dict[str, object]:
     """What templates/portal/service-worker.js is written with. The version names the worker's
     cache of static files: every release that changes a file changes its hashed URL, and so the
     version, and the new worker drops the old files (and the pages that named them)."""
     precache = precached_urls()
-    push = push_script_url()
+    push = static(PUSH_SCRIPT)
     version = hashlib.sha256(json.dumps([precache, push]).encode()).hexdigest()[:12]
     return {
         "version": version,

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import parse_etags, quote_etag
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -73,10 +74,9 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     login: a logged-out phone still checks it for updates. Browsers check it on every visit:
     `no-cache`, so that a release reaches them at once, answered "not modified" (no body) while
     the release is the same."""
-    push_script = offline.push_script_url()
     context = {
         "config": json.dumps(offline.worker_config(), indent=2),
-        "push_script": json.dumps(push_script) if push_script else "",
+        "push_script": json.dumps(static(offline.PUSH_SCRIPT)),
     }
     # What the script is written from: its settings and the release's templates.
     written_from = f"{json.dumps(context, sort_keys=True)}{rendering_version()}"

@@ -13,8 +13,9 @@
 "use strict";
 
 var CONFIG = {{ config|safe }};
-{% if push_script %}importScripts({{ push_script|safe }});
-{% endif %}
+// What a push reminder does on the phone (static/portal/sw-push.js).
+importScripts({{ push_script|safe }});
+
 var STATIC_CACHE = "portal-static-" + CONFIG.version;
 var PAGES_CACHE = "portal-pages";
 var KEPT_AT = "X-Portal-Kept-At";

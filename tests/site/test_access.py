@@ -36,8 +36,6 @@ PUBLIC = {
     "password_reset_complete",
     "invitation_accept",
     "healthz",
-    # The service worker script: the browser checks it for updates, logged in or not.
-    "service_worker",
 }
 
 
