@@ -84,6 +84,7 @@ def test_every_patient_page_is_private_and_strict(client: Client, runner: Simple
         "request_id": 0,
         "check_id": 0,
         "media_id": 0,
+        "device_id": 0,
         "slug": "glute-bridge",
         "uidb64": "MQ",
         "token": "set-password",
