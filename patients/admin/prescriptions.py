@@ -41,6 +41,11 @@ class DoseRowsFormSet(LabelledRowsFormSet):
 class PrescribedExerciseInline(BoundedInlineMixin, ClinicScopedInline, admin.TabularInline):
     model = PrescribedExercise
     formset = DoseRowsFormSet
+    classes = ["dose-inline"]
+
+    class Media:
+        css = {"all": ["portal/admin.css"]}
+
     extra = 0
     min_num = 1
     autocomplete_fields = ["exercise"]

@@ -7,12 +7,14 @@ lists each rule's id, impact and elements (tests/accessibility.py)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 
-from patients.models import Alert, PainReport, Therapist
+from patients.models import Alert, CheckOff, PainReport, Therapist
 from tests.accessibility import DESKTOP, SCHEMES, AxeAudit
 from tests.site import conftest as site_fixtures
 from tests.two_factor import PASSWORD, confirmed_app, totp_code
@@ -34,6 +36,18 @@ def clinic(runner: SimpleNamespace) -> SimpleNamespace:
         clinic=runner.clinic_a, role=Therapist.Role.CLINIC_ADMIN, user__email="admin@a.example"
     )
     clinic_patients_create(runner.owner, 5, timezone.now())
+    # The runner's last ten days: the bridge every day, the plank every other one.
+    today = runner.patient_a.local_today(timezone.now())
+    CheckOff.objects.bulk_create(
+        CheckOff(
+            patient=runner.patient_a,
+            prescribed_exercise=item,
+            local_date=today - timedelta(days=ago),
+        )
+        for ago in range(1, 11)
+        for item in (runner.bridge_a, runner.plank_a)
+        if item == runner.bridge_a or ago % 2
+    )
     for score, qualities in ((3, ["dull"]), (6, ["radiating"]), (8, ["dull"])):
         pain_report_create(
             patient=runner.patient_a,
@@ -47,9 +61,15 @@ def clinic(runner: SimpleNamespace) -> SimpleNamespace:
     return runner
 
 
+SCREENSHOTS = {
+    "prescription with its doses": "prescription",
+    "patient page with its charts": "patient",
+}
+
+
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_the_admin_screens_pass_axe(
-    scheme: str, live_site, browser_page_factory, clinic: SimpleNamespace
+    scheme: str, live_site, browser_page_factory, clinic: SimpleNamespace, screenshot_dir: Path
 ) -> None:
     from exercises.models import Exercise
 
@@ -94,11 +114,15 @@ def test_the_admin_screens_pass_axe(
         ("exercises/exercise/", "exercise library"),
         (f"exercises/exercise/{bridge.pk}/change/", "an exercise"),
         ("audit/auditentry/", "audit trail"),
+        ("../exercises/glute-bridge/", "the library's page of an exercise"),
     ]
     for path, state in states:
         response = page.goto(f"{admin}/{path}")
         assert response.status == 200, f"{state}: {response.status}"
         audit.check(page, state)
+        if state in SCREENSHOTS:
+            name = f"a11y-admin-{SCREENSHOTS[state]}-{scheme}.png"
+            page.screenshot(path=str(screenshot_dir / name), full_page=True)
 
     page.goto(f"{admin}/patients/patient/assign/?patients={patient.pk}")
     page.select_option("#id_template", label="Glute bridge programme")
