@@ -384,6 +384,7 @@ class PatientSettingsForm(forms.ModelForm):
             "preferred_reminder_time": "Leave empty for the time your therapist set.",
             "quiet_hours_start": "For example 22:00 to 07:00: nothing arrives in between.",
             "quiet_hours_end": "",
+            "time_zone": "Your day and your reminders follow it.",
         }
         widgets = {
             "time_zone": TimeZoneSelect,

@@ -216,6 +216,13 @@ def test_pain_history_settings_and_two_factor_pass_axe(
 
     page.goto(f"{url}/settings/")
     audit.check(page, "settings")
+    page.click("#id_time_zone-search")
+    page.keyboard.type("lon")
+    page.keyboard.press("ArrowDown")
+    audit.check(page, "settings, the time-zone list open")
+    page.screenshot(path=str(screenshot_dir / f"a11y-settings-time-zone-{scheme}.png"))
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
     page.fill("#id_quiet_hours_start", "22:00")
     with page.expect_navigation():
         page.click("#main button[type=submit]:has-text('Save')")
