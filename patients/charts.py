@@ -155,7 +155,8 @@ def _pain_table(history: PatientHistory) -> str:
         ),
     )
     return format_html(
-        '<details class="chart-table"><summary>Each report, as a table</summary>'
+        '<details class="chart-table" data-provenance="interface">'
+        "<summary>Each report, as a table</summary>"
         '<table class="table table-sm"><caption>Pain reports of the last twelve weeks, 0 for no '
         "pain to 10 for the worst imaginable</caption>"
         '<thead><tr><th scope="col">Day</th><th scope="col">Pain (0–10)</th>'
@@ -249,7 +250,10 @@ def _adherence_legend() -> str:
         f"{text}</li>"
         for share, text in keys
     )
-    return f'<ul class="chart-legend" aria-label="How to read the squares">{items}</ul>'
+    return (
+        '<ul class="chart-legend" aria-label="How to read the squares" '
+        f'data-provenance="interface">{items}</ul>'
+    )
 
 
 def _adherence_table(history: PatientHistory, offset: int) -> str:
@@ -272,7 +276,8 @@ def _adherence_table(history: PatientHistory, offset: int) -> str:
         rows.append(f'<tr><th scope="row">{html.escape(monday)}</th>{cells}</tr>')
     head = "".join(f'<th scope="col">{day}</th>' for day in WEEKDAYS)
     return (
-        '<details class="chart-table"><summary>Day by day, as a table</summary>'
+        '<details class="chart-table" data-provenance="interface">'
+        "<summary>Day by day, as a table</summary>"
         '<table class="table table-sm"><caption>Exercises done each day of the last twelve '
         "weeks, out of those due</caption>"
         f'<thead><tr><th scope="col">Week from</th>{head}</tr></thead>'
