@@ -131,12 +131,22 @@ def test_today_and_the_pain_form_work_with_the_keyboard_alone(
     log_in(page, live_site.url, runner.patient_a.user.email)
     page.wait_for_selector("text=0 of 2 exercises done")
 
+    # Each card's controls say which exercise they act on, not just "Done".
+    name = runner.bridge_a.exercise.name
+    for control in (f"Done: {name}", f"Start the session player: {name}"):
+        assert (
+            page.get_by_role("button", name=control)
+            .or_(page.get_by_role("link", name=control))
+            .count()
+            == 1
+        ), control
     tab_to(page, f"#card-{bridge} button.btn-check-off")
     page.keyboard.press("Enter")
     page.wait_for_selector("text=1 of 2 exercises done")
     # The focus stays on the exercise just checked off, not lost at the page's top.
     assert page.evaluate("document.activeElement.id") == f"card-{bridge}"
 
+    assert page.get_by_role("button", name=f"Undo: {name}").count() == 1
     tab_to(page, f"#card-{bridge} input[name=difficulty]")
     page.keyboard.press("Space")
     assert page.locator(f"#card-{bridge} input[name=difficulty]:checked").count() == 1
