@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from patients.models import Alert, Patient
 from tests.accessibility import PHONE, SCHEMES, AxeAudit
+from tests.patients.test_two_factor_browser import app_code
 from tests.two_factor import PASSWORD
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -230,5 +231,17 @@ def test_pain_history_settings_and_two_factor_pass_axe(
 
     page.goto(f"{url}/accounts/two-factor/")
     audit.check(page, "two-factor: turning it on")
+    page.fill("#id_code", "000000" if app_code(page) != "000000" else "111111")
+    with page.expect_navigation():
+        page.click("#main button[type=submit]")
+    audit.check(page, "two-factor: a wrong code")
+    with time_machine.travel(timezone.now() + timedelta(seconds=2), tick=True):
+        page.fill("#id_code", app_code(page))  # past the wait after a wrong code
+        page.click("#main button[type=submit]")
+        page.wait_for_url("**/accounts/two-factor/backup-codes/")
+        audit.check(page, "two-factor: backup codes")
+        page.click("text=I have kept them: continue")
+        page.wait_for_selector("#two-factor-status")
+        audit.check(page, "two-factor: on")
 
     audit.assert_clean()
