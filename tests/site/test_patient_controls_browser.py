@@ -143,8 +143,9 @@ def test_today_and_the_pain_form_work_with_the_keyboard_alone(
     tab_to(page, f"#card-{bridge} button.btn-check-off")
     page.keyboard.press("Enter")
     page.wait_for_selector("text=1 of 2 exercises done")
-    # The focus stays on the exercise just checked off, not lost at the page's top.
-    assert page.evaluate("document.activeElement.id") == f"card-{bridge}"
+    # The focus stays on the exercise just checked off, not lost at the page's top (once htmx
+    # has settled the new card in place).
+    page.wait_for_function("(id) => document.activeElement.id === id", arg=f"card-{bridge}")
 
     assert page.get_by_role("button", name=f"Undo: {name}").count() == 1
     tab_to(page, f"#card-{bridge} input[name=difficulty]")
