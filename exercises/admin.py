@@ -34,7 +34,11 @@ from exercises.services import (
     exercise_media_update,
 )
 from exercises.tenancy import library_scope_for_user
-from portal.admin_helpers import BoundedInlineMixin, ReadableAutocompleteMixin
+from portal.admin_helpers import (
+    BoundedInlineMixin,
+    LabelledRowsFormSet,
+    ReadableAutocompleteMixin,
+)
 
 
 class ShippedReadOnlyMixin:
@@ -176,9 +180,15 @@ class LineForm(forms.ModelForm):
     author_name = ""
 
 
+class LineRowsFormSet(LabelledRowsFormSet):
+    def row_name(self, obj: Line) -> str:
+        return f"sentence {obj.position}"
+
+
 class LineInline(BoundedInlineMixin, admin.TabularInline):
     model = Line
     form = LineForm
+    formset = LineRowsFormSet
     extra = 0
     classes = ["content-lines-inline"]
 
@@ -432,11 +442,15 @@ class ExerciseAdmin(MediaFormsetSaving, LibraryScoped):
 
 class ProgramItemInline(BoundedInlineMixin, ReadableAutocompleteMixin, admin.TabularInline):
     model = ProgramItem
+    formset = LabelledRowsFormSet
     extra = 0
     min_num = 1
     autocomplete_fields = ["exercise"]
     fields = ["order", "exercise", *DOSE_FIELDS]
     ordering = ["order"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProgramItem]:
+        return super().get_queryset(request).select_related("exercise")  # each row's name
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "exercise":
@@ -476,6 +490,7 @@ class EducationCardAdmin(LibraryScoped):
 
 class PositionInline(BoundedInlineMixin, admin.TabularInline):
     model = DisagreementPosition
+    formset = LabelledRowsFormSet
     extra = 0
     min_num = 2
     fields = ["order", "label", "quotes"]

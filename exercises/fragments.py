@@ -38,8 +38,9 @@ logger = logging.getLogger(__name__)
 
 # Fragments of a replaced version are never read again; they leave the cache after this long.
 FRAGMENT_SECONDS = 24 * 60 * 60
-# The code and templates that write fragments: a release that changes any of them writes anew.
-RENDERING_SOURCES = ("templates", "exercises", "patients")
+# The code and templates that write fragments (portal/widgets.py writes the time-zone field): a
+# release that changes any of them writes anew.
+RENDERING_SOURCES = ("templates", "exercises", "patients", "portal")
 CACHE_RETRY_SECONDS = 30
 
 

@@ -1,4 +1,10 @@
-"""Server-side SVG charts: the pain chart and the adherence calendar. No third-party script.
+"""Server-side SVG charts: the pain chart and the adherence calendar, on the patient's history
+and the therapist's patient page. No third-party script.
+
+Each chart comes with what a screen reader reads (a summary, and the same figures as a table
+under a fold) and tells its values apart by shape and words, not colour alone: the calendar's
+days are outlined, part filled as far as they were done, or filled with a tick. The colours are
+classes (static/portal/charts.css), so the charts follow the page into dark mode.
 
 Written in Python in one pass, each value escaped by format_html: through a template, the 84
 cells of the calendar and the chart's points took most of the history page's time."""
@@ -13,11 +19,14 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from patients.selectors import PatientHistory
+from patients.selectors import DayAdherence, PatientHistory
 
-WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 36, 12, 12, 28
+# About a phone's width: the chart's words are drawn near their own size there.
+WIDTH, HEIGHT = 360, 200
+LEFT, RIGHT, TOP, BOTTOM = 30, 10, 12, 28
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 WEEKDAY_LABELS = ["Mon", "", "Wed", "", "Fri", "", "Sun"]
+CELL, GAP = 16, 3
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,8 @@ def _y(score: float) -> float:
 
 
 def pain_chart(history: PatientHistory, baseline: int | None) -> SafeString:
-    """NPRS 0–10 over twelve weeks, one point per report, with the patient's baseline."""
+    """NPRS 0–10 over twelve weeks, one point per report, with the patient's baseline; then each
+    report as a table."""
     points = [
         Point(
             round(_x(report.local_date, history), 1),
@@ -70,18 +80,19 @@ def pain_chart(history: PatientHistory, baseline: int | None) -> SafeString:
         ),
         format_html_join(
             "",
-            '<line x1="{0}" x2="{1}" y1="{2}" y2="{2}" stroke="#dee2e6" stroke-width="1"/>'
-            '<text x="{3}" y="{2}" dy="4" text-anchor="end" font-size="11" fill="#495057">{4}'
-            "</text>",
+            '<line x1="{0}" x2="{1}" y1="{2}" y2="{2}" class="chart-grid" stroke="currentColor" '
+            'stroke-opacity="0.2"/>'
+            '<text x="{3}" y="{2}" dy="4" text-anchor="end" font-size="12" fill="currentColor">'
+            "{4}</text>",
             (
                 (LEFT, right_edge, round(_y(score), 1), LEFT - 8, score)
                 for score in (0, 2, 4, 6, 8, 10)
             ),
         ),
         format_html(
-            '<text x="{0}" y="{2}" dy="-6" font-size="11" fill="#495057">{3}</text>'
-            '<text x="{1}" y="{2}" dy="-6" font-size="11" fill="#495057" text-anchor="end">{4}'
-            "</text>",
+            '<text x="{0}" y="{2}" dy="-6" font-size="12" fill="currentColor">{3}</text>'
+            '<text x="{1}" y="{2}" dy="-6" font-size="12" fill="currentColor" text-anchor="end">'
+            "{4}</text>",
             LEFT,
             right_edge,
             HEIGHT,
@@ -92,10 +103,10 @@ def pain_chart(history: PatientHistory, baseline: int | None) -> SafeString:
     if baseline is not None:
         parts.append(
             format_html(
-                '<line x1="{0}" x2="{1}" y1="{2}" y2="{2}" stroke="#6c757d" stroke-width="1.5" '
-                'stroke-dasharray="6 4" class="baseline"/>'
-                '<text x="{1}" y="{2}" dy="-4" text-anchor="end" font-size="11" fill="#495057">'
-                "baseline {3}</text>",
+                '<line x1="{0}" x2="{1}" y1="{2}" y2="{2}" stroke="currentColor" '
+                'stroke-width="1.5" stroke-dasharray="6 4" class="baseline"/>'
+                '<text x="{1}" y="{2}" dy="-4" text-anchor="end" font-size="12" '
+                'fill="currentColor">baseline {3}</text>',
                 LEFT,
                 right_edge,
                 round(_y(baseline), 1),
@@ -106,74 +117,177 @@ def pain_chart(history: PatientHistory, baseline: int | None) -> SafeString:
         polyline = " ".join(f"{point.x},{point.y}" for point in points)
         parts.append(
             format_html(
-                '<polyline points="{}" fill="none" stroke="#0b5ed7" stroke-width="2"/>', polyline
+                '<polyline points="{}" fill="none" stroke="currentColor" stroke-width="2" '
+                'class="chart-line"/>',
+                polyline,
             )
         )
     parts.append(
         format_html_join(
             "",
-            '<circle cx="{}" cy="{}" r="4" fill="#0b5ed7" class="pain-point"><title>{}</title>'
-            "</circle>",
+            '<circle cx="{}" cy="{}" r="4" fill="currentColor" class="pain-point"><title>{}'
+            "</title></circle>",
             ((point.x, point.y, point.label) for point in points),
         )
     )
     if not points:
         parts.append(
             format_html(
-                '<text x="{}" y="{}" text-anchor="middle" font-size="13" fill="#6c757d">'
+                '<text x="{}" y="{}" text-anchor="middle" font-size="13" fill="currentColor">'
                 "No pain reported yet</text>",
                 WIDTH // 2,
                 HEIGHT // 2,
             )
         )
-    return mark_safe("".join(parts) + "</svg>")  # noqa: S308 (each part escaped above)
+    svg = "".join(parts) + "</svg>"
+    return mark_safe(svg + _pain_table(history))  # noqa: S308 (each part escaped above)
+
+
+def _pain_table(history: PatientHistory) -> str:
+    if not history.pain_reports:
+        return ""
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (_weekday_and_day(report.local_date), report.score, report.get_moment_display())
+            for report in history.pain_reports
+        ),
+    )
+    return format_html(
+        '<details class="chart-table" data-provenance="interface">'
+        "<summary>Each report, as a table</summary>"
+        '<table class="table table-sm"><caption>Pain reports of the last twelve weeks, 0 for no '
+        "pain to 10 for the worst imaginable</caption>"
+        '<thead><tr><th scope="col">Day</th><th scope="col">Pain (0–10)</th>'
+        '<th scope="col">When</th></tr></thead><tbody>{}</tbody></table></details>',
+        rows,
+    )
+
+
+def _shade(entry: DayAdherence) -> str:
+    share = entry.share
+    if share is None:
+        return "none"
+    return "full" if share >= 1 else "most" if share >= 0.5 else "some" if share else "zero"
+
+
+def _cell(x: float, y: float, share: float | None, size: int = CELL) -> str:
+    """A day's square: a dashed outline when nothing was due, filled from the bottom as far as
+    the day was done, and with a tick when everything was."""
+    parts = []
+    if share:
+        filled = round(size * share, 1)
+        parts.append(
+            f'<rect x="{x}" y="{round(y + size - filled, 1)}" width="{size}" height="{filled}" '
+            'rx="2" class="done" fill="currentColor"/>'
+        )
+    dashed = ' stroke-dasharray="3 2"' if share is None else ""
+    parts.append(
+        f'<rect x="{x + 0.5}" y="{y + 0.5}" width="{size - 1}" height="{size - 1}" rx="3" '
+        f'class="outline" fill="none" stroke="currentColor"{dashed}/>'
+    )
+    if share is not None and share >= 1:
+        scale = size / CELL
+        parts.append(
+            f'<path d="M{x + 4 * scale} {y + 8.5 * scale}l{3 * scale} {3 * scale} '
+            f'{5.5 * scale} {-6.5 * scale}" class="tick" fill="none" stroke-width="2" '
+            'stroke-linecap="round" stroke-linejoin="round"/>'
+        )
+    return "".join(parts)
 
 
 def adherence_calendar(history: PatientHistory) -> SafeString:
-    """One cell a day for twelve weeks (columns are weeks, rows Monday to Sunday), shaded by
-    the share of the day's exercises done."""
-    cell, gap = 16, 3
+    """One square a day for twelve weeks (columns are weeks, rows Monday to Sunday), filled as
+    far as the day's exercises were done; its legend in words; then the same days as a table."""
     offset = history.first_day.weekday()
     cells = []
     for index, entry in enumerate(history.days):
         position = index + offset
-        share = entry.share
-        if share is None:
-            shade, words = "none", "nothing due"
-        else:
-            shade = (
-                "full" if share >= 1 else "most" if share >= 0.5 else "some" if share else "zero"
-            )
-            words = f"{entry.done} of {entry.expected} done"
+        words = "nothing due" if entry.share is None else f"{entry.done} of {entry.expected} done"
+        x, y = 30 + (position // 7) * (CELL + GAP), (position % 7) * (CELL + GAP)
         cells.append(
-            f'<rect x="{30 + (position // 7) * (cell + gap)}" y="{(position % 7) * (cell + gap)}" '
-            f'width="{cell}" height="{cell}" rx="3" class="day {shade}">'
-            f"<title>{html.escape(f'{entry.day:%a %d %b}: {words}')}</title></rect>"
+            f'<g class="day {_shade(entry)}">'
+            f"<title>{html.escape(f'{entry.day:%a %d %b}: {words}')}</title>"
+            f"{_cell(x, y, entry.share)}</g>"
         )
     weeks = (offset + len(history.days) + 6) // 7
     done_days = sum(1 for entry in history.days if entry.share == 1)
     due_days = sum(1 for entry in history.days if entry.expected)
-    return format_html(
+    svg = format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" class="chart '
         'chart-adherence" role="img" aria-labelledby="adherence-title adherence-desc">'
         '<title id="adherence-title">Exercises done, day by day, over the last twelve weeks'
         "</title>"
         '<desc id="adherence-desc">Everything done on {} of {} day{} with exercises due.</desc>'
         "{}{}</svg>",
-        30 + weeks * (cell + gap),
-        7 * (cell + gap),
+        30 + weeks * (CELL + GAP),
+        7 * (CELL + GAP),
         done_days,
         due_days,
         "" if due_days == 1 else "s",
         format_html_join(
             "",
-            '<text x="0" y="{}" font-size="10" fill="#495057">{}</text>',
-            ((row * (cell + gap) + cell - 4, label) for row, label in enumerate(WEEKDAY_LABELS)),
+            '<text x="0" y="{}" font-size="10" fill="currentColor">{}</text>',
+            ((row * (CELL + GAP) + CELL - 4, label) for row, label in enumerate(WEEKDAY_LABELS)),
         ),
         # 84 cells, each value a number, a shade of ours or a label escaped above.
         mark_safe("".join(cells)),  # noqa: S308
+    )
+    return mark_safe(svg + _adherence_legend() + _adherence_table(history, offset))  # noqa: S308
+
+
+def _adherence_legend() -> str:
+    keys = [
+        (None, "dashed: nothing due"),
+        (0.0, "empty: none done"),
+        (0.5, "part filled: some done"),
+        (1.0, "filled, with a tick: everything done"),
+    ]
+    items = "".join(
+        '<li><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16" width="16" height="16" '
+        f'class="chart-swatch" aria-hidden="true" focusable="false">{_cell(0, 0, share)}</svg> '
+        f"{text}</li>"
+        for share, text in keys
+    )
+    return (
+        '<ul class="chart-legend" aria-label="How to read the squares" '
+        f'data-provenance="interface">{items}</ul>'
+    )
+
+
+def _adherence_table(history: PatientHistory, offset: int) -> str:
+    """Week by week, a row each, Monday to Sunday: "2 of 2", "0 of 2", or "none due"."""
+    slots: list[DayAdherence | None] = [None] * offset + list(history.days)
+    slots += [None] * (-len(slots) % 7)
+    rows = []
+    for start in range(0, len(slots), 7):
+        week = slots[start : start + 7]
+        first = next(entry for entry in week if entry is not None)
+        monday = _day(first.day) if start else f"{_day(first.day)} ({WEEKDAYS[offset]})"
+        cells = "".join(
+            "<td></td>"
+            if entry is None
+            else "<td>none due</td>"
+            if entry.share is None
+            else f"<td>{entry.done} of {entry.expected}</td>"
+            for entry in week
+        )
+        rows.append(f'<tr><th scope="row">{html.escape(monday)}</th>{cells}</tr>')
+    head = "".join(f'<th scope="col">{day}</th>' for day in WEEKDAYS)
+    return (
+        '<details class="chart-table" data-provenance="interface">'
+        "<summary>Day by day, as a table</summary>"
+        '<table class="table table-sm"><caption>Exercises done each day of the last twelve '
+        "weeks, out of those due</caption>"
+        f'<thead><tr><th scope="col">Week from</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></details>"
     )
 
 
 def _day(day: date) -> str:
     return date_format(day, "j M")
+
+
+def _weekday_and_day(day: date) -> str:
+    return date_format(day, "D j M")

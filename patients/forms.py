@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
@@ -245,6 +244,7 @@ class AssignProgrammeForm(forms.Form):
 
 NPRS_CHOICES = [(str(score), str(score)) for score in range(11)]
 NPRS_MESSAGE = "Choose a whole number from 0 (no pain) to 10 (worst pain imaginable)."
+NPRS_REQUIRED = "Choose your pain from 0 to 10."
 
 
 URGENT_SIGNS_REQUIRED = "Tell us if you have any of these warning signs, or tick “None of these”."
@@ -292,7 +292,7 @@ class PainReportForm(forms.Form):
         choices=NPRS_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": NPRS_MESSAGE, "invalid_choice": NPRS_MESSAGE},
+        error_messages={"required": NPRS_REQUIRED, "invalid_choice": NPRS_MESSAGE},
     )
     moment = forms.ChoiceField(
         label="When?",
@@ -323,8 +323,9 @@ class PainReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        # The score is written by the page itself (patients/_pain_score.html): eleven large
+        # choices, each a radio input, with its message beside them.
         self.helper.layout = Layout(
-            InlineRadios("score"),
             "moment",
             "qualities",
             "severe_spasm",
@@ -383,6 +384,7 @@ class PatientSettingsForm(forms.ModelForm):
             "preferred_reminder_time": "Leave empty for the time your therapist set.",
             "quiet_hours_start": "For example 22:00 to 07:00: nothing arrives in between.",
             "quiet_hours_end": "",
+            "time_zone": "Your day and your reminders follow it.",
         }
         widgets = {
             "time_zone": TimeZoneSelect,

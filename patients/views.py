@@ -31,6 +31,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from exercises.dosage import session_plan
 from exercises.fragments import exercise_bodies
+from exercises.illustrations import illustration_for
 from patients import charts, safety
 from patients.forms import (
     CheckOffRatingForm,
@@ -214,6 +215,10 @@ def session_player(
         "guided": item_id is None,
         "held": patient.programme_held_at is not None,
     }
+    # The pictures' stylesheet only where a picture shows.
+    context["illustrated"] = not context["held"] and any(
+        illustration_for(card.item.exercise) for card in to_do
+    )
     return render(request, "patients/player.html", context)
 
 

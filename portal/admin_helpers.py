@@ -1,5 +1,5 @@
 """What every admin form of the portal shares: autocompletes safe for any posted value, and
-inline tables with a bound on their rows.
+inline tables with a bound on their rows and a name for each of their inputs.
 
 Django's AutocompleteSelect looks the posted ids up again to redisplay a refused form; an id that
 is no number ("abc", "²") or out of the column's range makes that lookup raise, and the therapist
@@ -14,6 +14,9 @@ from typing import Any
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db import connection, models
+from django.forms.models import BaseInlineFormSet
+from django.forms.utils import pretty_name
+from django.utils.text import capfirst
 
 
 def readable_ids(field: models.Field, values: Any) -> list[str]:
@@ -60,3 +63,27 @@ class BoundedInlineMixin:
         kwargs.setdefault("absolute_max", self.max_num)
         kwargs.setdefault("validate_max", True)
         return super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+
+
+class LabelledRowsFormSet(BaseInlineFormSet):
+    """A table of rows (a tabular inline) whose every input says which column and which row it
+    is ("Hold (seconds): Glute bridge"): the column's heading is not the input's label, so a
+    screen reader would otherwise read a row of unnamed boxes. `row_name` names a saved row."""
+
+    def row_name(self, obj: models.Model) -> str:
+        return str(obj)
+
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)  # the row's "Delete?" box is added here too
+        if form.instance.pk:
+            row = self.row_name(form.instance)
+        else:
+            row = f"new row {index + 1}" if index is not None else "new row"
+        for name, field in form.fields.items():
+            if field.widget.is_hidden:
+                continue
+            column = capfirst(field.label) if field.label else pretty_name(name)
+            # The widget that renders the input: the admin wraps a related field's (with its
+            # add and change links), and the wrapper's own attrs are shared between forms.
+            widget = getattr(field.widget, "widget", field.widget)
+            widget.attrs = {**widget.attrs, "aria-label": f"{column}: {row}"}

@@ -17,7 +17,6 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
 from django.urls import reverse
@@ -29,14 +28,16 @@ ICON_FOLDER = "portal/icons"
 # What a push reminder does on the phone (patients/push.py), loaded by the worker.
 PUSH_SCRIPT = "portal/sw-push.js"
 # What the patient's pages use, fetched when the worker is installed so that a page kept later
-# finds its styles and scripts with no connection. A file missing from the release (a script
-# another part of the portal stopped using) is left out rather than break the installation.
+# finds its styles and scripts with no connection (tests/site/test_offline_app.py checks that
+# every file a kept page loads is here).
 PRECACHED = (
     "vendor/bootstrap/bootstrap.min.css",
-    "vendor/bootstrap/bootstrap.bundle.min.js",
     "vendor/htmx/htmx.min.js",
+    "portal/theme.js",
+    "portal/theme.css",
     "portal/site.css",
     "portal/illustrations.css",
+    "portal/charts.css",
     "portal/outbox.js",
     "portal/offline.js",
     "portal/today.js",
@@ -98,20 +99,8 @@ def manifest() -> dict[str, object]:
     }
 
 
-def _release_url(path: str) -> str | None:
-    """The static file's URL if it is part of this release, else None: found by the finders,
-    and (with DEBUG off) collected, so that the storage knows its hashed name."""
-    if not finders.find(path):
-        return None
-    try:
-        return static(path)
-    except ValueError:  # in the sources but not collected: not served by this release
-        return None
-
-
 def precached_urls() -> list[str]:
-    found = (_release_url(path) for path in PRECACHED)
-    return [url for url in found if url] + [reverse("offline")]
+    return [static(path) for path in PRECACHED] + [reverse("offline")]
 
 
 def worker_config() -> dict[str, object]:

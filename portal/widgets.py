@@ -27,13 +27,13 @@ OTHER_ZONES = "Other names (UTC, Etc/…, older names)"
 
 
 def zone_label(name: str) -> str:
-    """ "America/Argentina/Buenos_Aires" → "Buenos Aires (Argentina)"; "UTC" stays "UTC"."""
+    """ "America/Argentina/Buenos_Aires" → "Buenos Aires, Argentina"; "UTC" stays "UTC". The
+    combobox (zone-picker.js) adds the offset now: "Buenos Aires, Argentina (GMT−3)"."""
     region, _, rest = name.partition("/")
     if region not in ZONE_REGIONS or not rest:
         return name
     *areas, city = rest.split("/")
-    label = city.replace("_", " ")
-    return f"{label} ({', '.join(area.replace('_', ' ') for area in areas)})" if areas else label
+    return ", ".join(part.replace("_", " ") for part in [city, *reversed(areas)])
 
 
 @functools.lru_cache(maxsize=8)
@@ -64,10 +64,12 @@ def zone_options_html(choices: tuple[tuple[str, str], ...]) -> str:
 
 
 class TimeZoneSelect(forms.Select):
-    """The time zone as a searchable list grouped by region ("Europe: London"): the options are
-    written once per process, and static/portal/zone-picker.js adds a box that filters them as
-    one types. With `suggest_browser_zone` (a new patient in the admin's add page) the script
-    fills in the browser's own zone; otherwise it offers it beside the saved one."""
+    """The time zone: a list grouped by region, each zone by its city ("Europe: London"), the
+    options written once per process; static/portal/zone-picker.js makes it a combobox (type a
+    city, choose from a short list of matches with their offsets now). With
+    `suggest_browser_zone` (a new patient or clinic in the admin) the script fills in the
+    browser's own zone; otherwise it offers it first, beside the saved one. Without JavaScript,
+    the list is all there is, and it works."""
 
     class Media:
         css = {"all": ("portal/zone-picker.css",)}

@@ -18,3 +18,10 @@ def illustration(exercise: Any, compact: bool = False) -> SafeString:
     """`compact`: without the caption under it (Today's cards)."""
     found = illustration_for(exercise)
     return figure_html(found.slug, bool(compact)) if found else mark_safe("")
+
+
+@register.filter
+def has_illustration(exercise: Any) -> bool:
+    """Whether the exercise has a picture: its page loads the illustrations' stylesheet only
+    then."""
+    return illustration_for(exercise) is not None

@@ -110,7 +110,7 @@ def _disagreement(disagreement: Disagreement) -> SafeString:
         for position in disagreement.positions.all()
     )
     return mark_safe(  # noqa: S308 (every value escaped)
-        '<section class="disagreement border border-2 rounded p-3 mb-3 bg-white" '
+        '<section class="disagreement border border-2 rounded p-3 mb-3 bg-body" '
         f'id="disagreement-{slug}" aria-labelledby="disagreement-{slug}-topic">'
         f'<h3 class="h6 mb-1" id="disagreement-{slug}-topic">The documents disagree: '
         f"{_e(disagreement.topic)}</h3>"

@@ -28,13 +28,24 @@ from patients.services import (
     prescription_set_status,
     prescription_version_on,
 )
-from portal.admin_helpers import BoundedInlineMixin
+from portal.admin_helpers import BoundedInlineMixin, LabelledRowsFormSet
 
 # Prescriptions -----------------------------------------------------------------------------
 
 
+class DoseRowsFormSet(LabelledRowsFormSet):
+    def row_name(self, obj: PrescribedExercise) -> str:
+        return obj.exercise.name
+
+
 class PrescribedExerciseInline(BoundedInlineMixin, ClinicScopedInline, admin.TabularInline):
     model = PrescribedExercise
+    formset = DoseRowsFormSet
+    classes = ["dose-inline"]
+
+    class Media:
+        css = {"all": ["portal/admin.css"]}
+
     extra = 0
     min_num = 1
     autocomplete_fields = ["exercise"]
@@ -50,6 +61,9 @@ class PrescribedExerciseInline(BoundedInlineMixin, ClinicScopedInline, admin.Tab
         return format_html(
             '<a href="{}?prescribed_exercise={}">Add one for this patient</a>', url, item.pk
         )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PrescribedExercise]:
+        return super().get_queryset(request).select_related("exercise")  # each row's name
 
     def get_formset(self, request, obj=None, **kwargs):
         kwargs["validate_min"] = True  # a prescription without an exercise is no prescription

@@ -105,6 +105,23 @@
     });
   }
 
+  // A check-off, an undo or a rating replaces the whole card, and with it the button that had
+  // the focus: the focus goes to the new card (its name and state are read out) rather than
+  // back to the page's top, and the next Tab reaches the card's own controls.
+  var focusedCard = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var card = event.detail.target;
+    focusedCard = card && card.classList.contains("exercise-card") && card.contains(document.activeElement) ? card.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var card = focusedCard && document.getElementById(focusedCard);
+    focusedCard = null;
+    if (card) {
+      card.setAttribute("tabindex", "-1");
+      card.focus();
+    }
+  });
+
   document.addEventListener("htmx:sendError", function (event) {
     failed(event, true);
   });

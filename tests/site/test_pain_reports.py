@@ -290,9 +290,12 @@ def test_a_bad_pain_score_changes_nothing_and_says_why(alex: Client, score: str)
         "/pain/new/", {"score": score, "moment": "morning", "urgent_signs": "none"}
     )
     assert response.status_code == 400
-    assert "Choose a whole number from 0 (no pain) to 10 (worst pain imaginable)." in (
-        response.content.decode()
+    message = (
+        "Choose your pain from 0 to 10."
+        if score == ""
+        else "Choose a whole number from 0 (no pain) to 10 (worst pain imaginable)."
     )
+    assert message in response.content.decode()
     assert not PainReport.objects.exists()
 
 
@@ -301,7 +304,7 @@ def test_an_empty_form_changes_nothing_and_says_why(alex: Client) -> None:
     response = alex.post("/pain/new/", {})
     html = response.content.decode()
     assert response.status_code == 400
-    assert "Choose a whole number from 0" in html and "Tell us when you feel it." in html
+    assert "Choose your pain from 0 to 10." in html and "Tell us when you feel it." in html
     assert "Tell us if you have any of these warning signs" in html
     assert not PainReport.objects.exists()
 
