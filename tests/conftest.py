@@ -154,6 +154,11 @@ def browser_page_factory(browser):
 
     def new_page(width: int = 1280, height: int = 900, **context_options):
         # context_options: Playwright's, e.g. timezone_id="America/New_York" for the browser's zone
+        # The app's service worker (portal/offline.py) keeps a copy of every page Today links
+        # to, fetching them anew whenever Today changes: a dozen requests more to the test's
+        # server for each check-off. A test of the app on the phone asks for it
+        # (service_workers="allow"); the others run the pages as a browser without it would.
+        context_options.setdefault("service_workers", "block")
         context = browser.new_context(
             viewport={"width": width, "height": height}, **context_options
         )

@@ -89,7 +89,9 @@ def test_a_patient_turns_push_on_gets_a_notification_and_turns_it_off(
         patient.reminders_enabled = False  # push instead of email
         patient.save()
 
-        page = browser_page_factory(width=390, height=844, user_agent=ANDROID_CHROME)
+        page = browser_page_factory(
+            width=390, height=844, user_agent=ANDROID_CHROME, service_workers="allow"
+        )
         page.context.grant_permissions(["notifications"], origin=live_site.url)
         page.context.add_init_script(PUSH_MANAGER % json.dumps(device.subscription()))
         page.goto(f"{live_site.url}/accounts/login/")
