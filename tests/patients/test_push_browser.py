@@ -132,23 +132,37 @@ def test_a_patient_turns_push_on_gets_a_notification_and_turns_it_off(
             assert payload == READY, worker.log()
 
         # What the push service would hand the phone, to the page's real service worker.
+        # The push goes to this site's registration once its worker is active (a push handed
+        # to a worker still installing is dropped, as a real phone would not send it one).
         cdp = page.context.new_cdp_session(page)
-        registrations: list[str] = []
+        scopes: dict[str, str] = {}
+        active: set[str] = set()
         cdp.on(
             "ServiceWorker.workerRegistrationUpdated",
-            lambda event: registrations.extend(
-                r["registrationId"] for r in event["registrations"] if not r["isDeleted"]
+            lambda event: scopes.update(
+                (r["registrationId"], r["scopeURL"])
+                for r in event["registrations"]
+                if not r["isDeleted"]
+            ),
+        )
+        cdp.on(
+            "ServiceWorker.workerVersionUpdated",
+            lambda event: active.update(
+                v["registrationId"] for v in event["versions"] if v["status"] == "activated"
             ),
         )
         cdp.send("ServiceWorker.enable")
-        registration = wait_for(lambda: (page.wait_for_timeout(50), registrations)[1], "worker")
+
+        def this_sites_active_worker() -> list[str]:
+            page.wait_for_timeout(50)  # lets Playwright deliver the CDP events
+            return [
+                r for r, scope in scopes.items() if scope == f"{live_site.url}/" and r in active
+            ]
+
+        [registration] = wait_for(this_sites_active_worker, "active service worker")
         cdp.send(
             "ServiceWorker.deliverPushMessage",
-            {
-                "origin": live_site.url,
-                "registrationId": registration[0],
-                "data": json.dumps(payload),
-            },
+            {"origin": live_site.url, "registrationId": registration, "data": json.dumps(payload)},
         )
         shown = wait_for(lambda: page.evaluate(NOTIFICATIONS), "notification")
         assert shown == [{**READY, "url": f"{live_site.url}/today/"}]
