@@ -263,6 +263,25 @@ class Patient(models.Model):
         validators=[MaxValueValidator(10)],
         help_text="Pain on the 0–10 numeric rating scale at the start of care.",
     )
+    phone = models.CharField(
+        "phone number",
+        max_length=30,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^\+?[0-9][0-9 ().-]{5,28}$",
+                "Enter a phone number of digits, spaces, brackets or dashes, such as "
+                "+44 20 7946 0000.",
+            )
+        ],
+        help_text="For the therapist to call; the patient's own pages never show it.",
+    )
+    outcome_interval_days = models.PositiveSmallIntegerField(
+        "functional scale every (days)",
+        default=14,
+        validators=[MinValueValidator(7), MaxValueValidator(91)],
+        help_text="How often Today asks the patient for the Patient-Specific Functional Scale.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     # Opaque, random: the one-click "stop reminders" link carries it (signed), never an id.
     reminder_token = models.CharField(
@@ -749,6 +768,8 @@ class Alert(Outgoing):
         HIGH_PAIN = "high_pain", "Pain 7 or more"
         PAIN_RISING = "pain_rising", "Pain up 2+ on baseline"
         INACTIVE = "inactive", "No activity for 3 days"
+        PARTIAL_SESSION = "partial_session", "Partial or painful session"
+        SCREEN_WORSE = "screen_worse", "Screen result worse"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -766,6 +787,9 @@ class Alert(Outgoing):
     safety_check = models.ForeignKey(
         SafetyCheck, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
     )
+    screen_result = models.ForeignKey(
+        "ScreenResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
     hold_reason = models.CharField(
         "pauses the programme for",
         max_length=20,
@@ -777,6 +801,11 @@ class Alert(Outgoing):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(
+        "acknowledgement note",
+        blank=True,
+        help_text="What the therapist did or decided (a call, advice given), kept with the alert.",
     )
 
     class Meta:
@@ -1117,3 +1146,49 @@ class PrescribedExerciseMedia(Media):
     class Meta(Media.Meta):
         verbose_name = "picture or video for one patient"
         verbose_name_plural = "pictures and videos for one patient"
+
+
+class PsfsResponse(models.Model):
+    """One Patient-Specific Functional Scale (Stratford et al., Physiotherapy Canada 1995): up
+    to five activities the patient finds hard, each rated 0 (unable) to 10 (as before)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="psfs_responses")
+    created_at = models.DateTimeField(default=timezone.now)
+    local_date = models.DateField(help_text="The patient's own date when they answered.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "-created_at"])]
+        verbose_name = "functional scale (PSFS)"
+        verbose_name_plural = "functional scales (PSFS)"
+
+    def __str__(self) -> str:
+        return f"PSFS on {self.local_date}"
+
+
+class PsfsRating(models.Model):
+    response = models.ForeignKey(PsfsResponse, on_delete=models.CASCADE, related_name="ratings")
+    position = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    activity = models.CharField(max_length=120)
+    score = models.PositiveSmallIntegerField(
+        "ability (0–10)", validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+
+    class Meta:
+        ordering = ["response", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "position"], name="psfs_rating_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(position__gte=1, position__lte=5), name="psfs_at_most_five"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0, score__lte=10), name="psfs_score_0_to_10"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity}: {self.score}/10"
