@@ -267,6 +267,7 @@ class Patient(models.Model):
         "phone number",
         max_length=30,
         blank=True,
+        db_default="",
         validators=[
             RegexValidator(
                 r"^\+?[0-9][0-9 ().-]{5,28}$",
@@ -279,6 +280,7 @@ class Patient(models.Model):
     outcome_interval_days = models.PositiveSmallIntegerField(
         "functional scale every (days)",
         default=14,
+        db_default=14,
         validators=[MinValueValidator(7), MaxValueValidator(91)],
         help_text="How often Today asks the patient for the Patient-Specific Functional Scale.",
     )

@@ -36,6 +36,7 @@ class Migration(migrations.Migration):
             model_name="patient",
             name="outcome_interval_days",
             field=models.PositiveSmallIntegerField(
+                db_default=14,
                 default=14,
                 help_text="How often Today asks the patient for the Patient-Specific Functional Scale.",
                 validators=[
@@ -50,6 +51,7 @@ class Migration(migrations.Migration):
             name="phone",
             field=models.CharField(
                 blank=True,
+                db_default="",
                 help_text="For the therapist to call; the patient's own pages never show it.",
                 max_length=30,
                 validators=[
