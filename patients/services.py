@@ -279,13 +279,15 @@ def prescription_set_status(
 
 
 @transaction.atomic
-def alert_acknowledge(*, alert: Alert, user: User) -> bool:
-    """Close an open alert; the next cause of the same kind may then raise a new one. An email
-    not yet sent about it is no longer needed. If it paused the patient's programme, and no
-    other open alert does, the programme resumes."""
+def alert_acknowledge(*, alert: Alert, user: User, note: str = "") -> bool:
+    """Close an open alert, keeping the therapist's note (what they did or decided); the next
+    cause of the same kind may then raise a new one. An email not yet sent about it is no longer
+    needed. If it paused the patient's programme, and no other open alert does, the programme
+    resumes."""
     now = timezone.now()
+    note = note.strip()
     closed = Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(
-        status=Alert.Status.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=user
+        status=Alert.Status.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=user, note=note
     )
     if closed:
         changes = {
@@ -293,10 +295,13 @@ def alert_acknowledge(*, alert: Alert, user: User) -> bool:
             "acknowledged_at": [alert.acknowledged_at, now],
             "acknowledged_by": [alert.acknowledged_by_id, user.pk],
         }
-        alert.status, alert.acknowledged_at, alert.acknowledged_by = (
+        if note:
+            changes["note"] = [alert.note, note]
+        alert.status, alert.acknowledged_at, alert.acknowledged_by, alert.note = (
             Alert.Status.ACKNOWLEDGED,
             now,
             user,
+            note,
         )
         patient_data_changed.send(sender=Alert, instance=alert, changes=changes)
     Alert.objects.filter(pk=alert.pk, delivery=Outgoing.Delivery.PENDING).update(
@@ -618,3 +623,19 @@ def reminder_links_retire(patient: Patient) -> None:
     """Reminders were turned off or on: every "stop reminders" link sent before stops working
     (a link works once, for the state it was sent in). Saved by the caller."""
     patient.reminder_token = new_reminder_token()
+
+
+@transaction.atomic
+def programme_pause(*, patient: Patient, user: User) -> int:
+    """The therapist pauses the patient's programme (every active prescription) until they
+    resume it: unlike the pause a report sets, acknowledging an alert does not end it."""
+    active = Prescription.objects.select_for_update().filter(
+        patient=patient, status=Prescription.Status.ACTIVE
+    )
+    paused = 0
+    for prescription in active:
+        prescription_set_status(
+            prescription=prescription, status=Prescription.Status.PAUSED, user=user
+        )
+        paused += 1
+    return paused
