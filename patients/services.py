@@ -40,7 +40,12 @@ from patients.models import (
 from patients.offline import ID_TAKEN, PhoneRecord, earlier_record
 from patients.page_stamps import page_stamps_bump
 from patients.signals import patient_data_changed
-from patients.triage import alert_notify, check_off_needs_guidance, programme_resume
+from patients.triage import (
+    alert_notify,
+    check_off_needs_guidance,
+    programme_resume,
+    session_alert_raise,
+)
 from portal.prepared import Prepared
 
 ROLE_GROUPS = {
@@ -537,6 +542,7 @@ def check_off_record(
         if existing is None:
             raise ActionRefused(ID_TAKEN) from None
         return recorded(existing, False)
+    session_alert_raise(check_off=check_off, now=now)
     return recorded(check_off, True)
 
 
@@ -592,6 +598,7 @@ def check_off_rate(
     already_told = check_off.notices.filter(cause=Alert.Cause.HIGH_PAIN).exists()
     if check_off_needs_guidance(check_off) and not already_told:
         alert_notify(patient=patient, cause=Alert.Cause.HIGH_PAIN, now=now, check_off=check_off)
+    session_alert_raise(check_off=check_off, now=now)
     return check_off
 
 
