@@ -134,6 +134,8 @@ def reason_in_words(alert: Alert) -> str:
             where = f" during {_exercise(alert)}"
         else:
             return f"{alert.get_cause_display()}."
+        if cause == Alert.Cause.HIGH_PAIN:
+            return f"High pain: {score}/10{where}."
         if baseline is not None and score > baseline:
             return f"Pain {score}/10{where}, up {score - baseline} on baseline {baseline}."
         return f"Pain {score}/10{where}."

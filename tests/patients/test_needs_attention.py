@@ -125,7 +125,8 @@ def test_each_row_says_the_reason_in_words_how_long_it_waited_and_how_to_call(
     Patient.objects.filter(pk=morning.pain_patient.pk).update(phone="+44 20 7946 0001")
     verified_login(client, morning.owner.user)
     html = _page(client)
-    assert "Pain 8/10, up 3 on baseline 5." in html
+    assert "Pain 8/10, up 3 on baseline 5." in html  # rising
+    assert "High pain: 8/10." in html
     assert "Nerve symptoms reported: pain 6/10, in the morning; tingling" in html
     assert "A severe spasm reported" in html
     assert "No exercise checked off for 3 days." in html
