@@ -42,6 +42,8 @@ def _report_summary(notice: AlertNotice) -> str:
         parts += [
             STANDARD_TEXTS[s].text.lower() for s in report.urgent_signs if s in STANDARD_TEXTS
         ]
+        if report.note:  # the patient's own words, read before acting on the alert
+            parts.append(f"their note: “{report.note}”")
         return "; ".join(parts)
     if notice.check_off is not None:
         return f"exercise rated {notice.check_off.pain_during}/10 for pain during it"

@@ -106,6 +106,7 @@ def test_the_therapists_morning_from_needs_attention_to_a_paused_programme(
     report = page.locator("#content").inner_text()
     assert "pain report 6/10" in report
     assert "new problems controlling your bladder or bowel" in report.lower()
+    assert "their note: “Woke up numb around the seat; hard to pass water.”" in report
     page.screenshot(path=str(shots / "morning-3-report.png"), full_page=True)
     page.goto(f"{live_site.url}/admin/")
 
