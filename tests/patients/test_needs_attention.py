@@ -285,3 +285,27 @@ def test_needs_attention_runs_the_same_queries_for_10_and_1000_patients(
     print(f'"Needs attention" queries: {small} for 10 patients, {large} for 1,000')
     assert small == large
     assert CheckOff.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_patients_phone_number_is_on_their_admin_page_to_fill_in(
+    client: Client, clinic_people: SimpleNamespace
+) -> None:
+    verified_login(client, clinic_people.owner.user)
+    url = reverse("admin:patients_patient_change", args=[clinic_people.patient_a.pk])
+    html = client.get(url).content.decode()
+    assert 'name="phone"' in html
+    assert '<label for="id_phone">Phone number:</label>' in html
+
+
+@pytest.mark.django_db
+def test_acknowledging_on_the_alerts_own_page_keeps_the_note(
+    client: Client, clinic_people: SimpleNamespace
+) -> None:
+    alert = Alert.objects.create(patient=clinic_people.patient_a, cause=Alert.Cause.INACTIVE)
+    verified_login(client, clinic_people.owner.user)
+    url = reverse("admin:patients_alert_change", args=[alert.pk])
+    response = client.post(url, {"status": "acknowledged", "note": "Away on holiday; fine."})
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert (alert.status, alert.note) == (Alert.Status.ACKNOWLEDGED, "Away on holiday; fine.")
