@@ -1,7 +1,7 @@
-"""A therapist's morning in real Chromium at 1440×900: the admin opens on "Needs attention", the
-urgent patient first; they open the patient, read the report, pause the programme and
-acknowledge the alert with a note. Screenshots in test-artifacts/ (morning-*.png); each page
-passes axe-core (tests/accessibility.py)."""
+"""A therapist's morning in real Chromium at 1440×900: the admin opens on "Needs attention",
+the urgent patient first; they open the patient, read the report, pause the programme and
+acknowledge the alert with a note; a colleague then opens the page in the dark. Screenshots in
+test-artifacts/ (morning-*.png); each page passes axe-core (tests/accessibility.py)."""
 
 from __future__ import annotations
 
@@ -125,6 +125,15 @@ def test_the_therapists_morning_from_needs_attention_to_a_paused_programme(
     assert "Urgent 0" in page.locator("#attention-counts").inner_text()
     page.screenshot(path=str(shots / "morning-5-acknowledged.png"))
     assert _blocking(page) == []
+
+    # The same page in the dark, as a therapist's screen may be set.
+    dark = browser_page_factory(**DESKTOP, color_scheme="dark")
+    browser_log_in(dark, live_site.url, morning.colleague.user)
+    dark.goto(f"{live_site.url}/admin/")
+    dark.wait_for_selector("#needs-attention")
+    assert "Sam Sore" in dark.locator("tr.attention-row").nth(0).inner_text()
+    dark.screenshot(path=str(shots / "morning-6-needs-attention-dark.png"))
+    assert _blocking(dark) == []
 
     alert = Alert.objects.get(patient=morning.urgent, cause=Alert.Cause.URGENT)
     assert (alert.status, alert.note) == (Alert.Status.ACKNOWLEDGED, NOTE)
