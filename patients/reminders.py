@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from patients.attention import severity_of
 from patients.delivery import (
     Email,
     Outbound,
@@ -442,6 +443,7 @@ def prepare_alert(alert: Alert, now: datetime, batch: Any = None) -> Email:
             "first_name": first_name or "there",
             "link": link,
             "urgent": alert.cause == Alert.Cause.URGENT,
+            "severity": severity_of(alert.cause).word,  # patients/attention.py: the one table
         },
         to=[user.email for user in recipients],
     )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from exercises.models import Exercise
 from patients.models import Patient, ScreenRequest, ScreenResult, Therapist
 from patients.signals import patient_data_changed
+from patients.triage import screen_worse_alert_raise
 
 MAX_SECONDS = 600
 
@@ -89,6 +90,7 @@ def screen_result_record(
     )
     locked.status = ScreenRequest.Status.DONE
     locked.save(update_fields=["status"])
+    screen_worse_alert_raise(result=result)
     return result
 
 

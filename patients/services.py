@@ -40,7 +40,12 @@ from patients.models import (
 from patients.offline import ID_TAKEN, PhoneRecord, earlier_record
 from patients.page_stamps import page_stamps_bump
 from patients.signals import patient_data_changed
-from patients.triage import alert_notify, check_off_needs_guidance, programme_resume
+from patients.triage import (
+    alert_notify,
+    check_off_needs_guidance,
+    programme_resume,
+    session_alert_raise,
+)
 from portal.prepared import Prepared
 
 ROLE_GROUPS = {
@@ -279,13 +284,15 @@ def prescription_set_status(
 
 
 @transaction.atomic
-def alert_acknowledge(*, alert: Alert, user: User) -> bool:
-    """Close an open alert; the next cause of the same kind may then raise a new one. An email
-    not yet sent about it is no longer needed. If it paused the patient's programme, and no
-    other open alert does, the programme resumes."""
+def alert_acknowledge(*, alert: Alert, user: User, note: str = "") -> bool:
+    """Close an open alert, keeping the therapist's note (what they did or decided); the next
+    cause of the same kind may then raise a new one. An email not yet sent about it is no longer
+    needed. If it paused the patient's programme, and no other open alert does, the programme
+    resumes."""
     now = timezone.now()
+    note = note.strip()
     closed = Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(
-        status=Alert.Status.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=user
+        status=Alert.Status.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=user, note=note
     )
     if closed:
         changes = {
@@ -293,10 +300,13 @@ def alert_acknowledge(*, alert: Alert, user: User) -> bool:
             "acknowledged_at": [alert.acknowledged_at, now],
             "acknowledged_by": [alert.acknowledged_by_id, user.pk],
         }
-        alert.status, alert.acknowledged_at, alert.acknowledged_by = (
+        if note:
+            changes["note"] = [alert.note, note]
+        alert.status, alert.acknowledged_at, alert.acknowledged_by, alert.note = (
             Alert.Status.ACKNOWLEDGED,
             now,
             user,
+            note,
         )
         patient_data_changed.send(sender=Alert, instance=alert, changes=changes)
     Alert.objects.filter(pk=alert.pk, delivery=Outgoing.Delivery.PENDING).update(
@@ -532,6 +542,7 @@ def check_off_record(
         if existing is None:
             raise ActionRefused(ID_TAKEN) from None
         return recorded(existing, False)
+    session_alert_raise(check_off=check_off, now=now)
     return recorded(check_off, True)
 
 
@@ -587,6 +598,7 @@ def check_off_rate(
     already_told = check_off.notices.filter(cause=Alert.Cause.HIGH_PAIN).exists()
     if check_off_needs_guidance(check_off) and not already_told:
         alert_notify(patient=patient, cause=Alert.Cause.HIGH_PAIN, now=now, check_off=check_off)
+    session_alert_raise(check_off=check_off, now=now)
     return check_off
 
 
@@ -618,3 +630,19 @@ def reminder_links_retire(patient: Patient) -> None:
     """Reminders were turned off or on: every "stop reminders" link sent before stops working
     (a link works once, for the state it was sent in). Saved by the caller."""
     patient.reminder_token = new_reminder_token()
+
+
+@transaction.atomic
+def programme_pause(*, patient: Patient, user: User) -> int:
+    """The therapist pauses the patient's programme (every active prescription) until they
+    resume it: unlike the pause a report sets, acknowledging an alert does not end it."""
+    active = Prescription.objects.select_for_update().filter(
+        patient=patient, status=Prescription.Status.ACTIVE
+    )
+    paused = 0
+    for prescription in active:
+        prescription_set_status(
+            prescription=prescription, status=Prescription.Status.PAUSED, user=user
+        )
+        paused += 1
+    return paused

@@ -19,6 +19,7 @@ from patients.models import (
     PainReport,
     Patient,
     SafetyCheck,
+    ScreenResult,
     Therapist,
     User,
 )
@@ -33,6 +34,10 @@ ROLE_GROUPS = {
     Therapist.Role.CLINIC_ADMIN: "Clinic admins",
 }
 LARGE_PROGRAMME = 4  # adherence drops as programmes grow past this many exercises
+# Pain during an exercise above this is a painful session for the therapist to look at: the
+# pain-monitoring model accepts up to 5 of 10 during exercise (Silbernagel et al., Am J Sports
+# Med 2007). From HIGH_PAIN on it is a high-pain alert instead, which comes first.
+PAINFUL_DURING = 5
 
 
 def check_off_needs_guidance(check_off: CheckOff) -> bool:
@@ -46,6 +51,7 @@ def alert_raise(
     pain_report: PainReport | None = None,
     check_off: CheckOff | None = None,
     safety_check: SafetyCheck | None = None,
+    screen_result: ScreenResult | None = None,
     now: datetime | None = None,
 ) -> Alert | None:
     """One open alert per cause and patient: a second cause of the same kind joins the first
@@ -58,6 +64,7 @@ def alert_raise(
                 pain_report=pain_report,
                 check_off=check_off,
                 safety_check=safety_check,
+                screen_result=screen_result,
                 created_at=now or timezone.now(),
             )
     except IntegrityError:
@@ -125,6 +132,44 @@ def alert_notify(
         check_off=check_off,
         safety_check=safety_check,
         created_at=now,
+    )
+
+
+def session_alert_raise(*, check_off: CheckOff, now: datetime) -> Alert | None:
+    """A session stopped before the end of the dose, or painful (not high pain, which has its
+    own alert): the therapist sees it in "Needs attention". The patient is not told anything
+    more than the session's own page says, so no notice is recorded."""
+    painful = (
+        check_off.pain_during is not None and PAINFUL_DURING < check_off.pain_during < HIGH_PAIN
+    )
+    if not (check_off.is_partial or painful):
+        return None
+    return alert_raise(
+        patient=check_off.patient,
+        cause=Alert.Cause.PARTIAL_SESSION,
+        check_off=check_off,
+        now=now,
+    )
+
+
+def screen_worse_alert_raise(*, result: ScreenResult) -> Alert | None:
+    """Fewer trials passed than at the patient's previous result of the same screen."""
+    previous = (
+        ScreenResult.objects.filter(
+            patient_id=result.patient_id,
+            screen_id=result.screen_id,
+            recorded_at__lt=result.recorded_at,
+        )
+        .order_by("-recorded_at", "-pk")
+        .first()
+    )
+    if previous is None or result.passed_count >= previous.passed_count:
+        return None
+    return alert_raise(
+        patient=result.patient,
+        cause=Alert.Cause.SCREEN_WORSE,
+        screen_result=result,
+        now=result.recorded_at,
     )
 
 

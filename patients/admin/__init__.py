@@ -3,7 +3,7 @@ the user's clinic (a superuser sees all): see `patients.admin.scoping` and patie
 
 One module per family of screens, as the clinic names them; importing them registers them."""
 
-from patients.admin import media, people, prescriptions, records, screens  # noqa: F401
+from patients.admin import attention, media, people, prescriptions, records, screens  # noqa: F401
 from patients.admin import patients as patients_admin  # noqa: F401
 from patients.admin.scoping import ClinicScoped, ClinicScopedInline, ReadOnlyScoped
 

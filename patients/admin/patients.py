@@ -180,6 +180,7 @@ class PatientAdmin(ClinicScoped):
     fieldsets = [
         (None, {"fields": ["name_and_email", "clinic", "primary_therapist", "pain_baseline"]}),
         REMINDER_FIELDSET,
+        ("Phone", {"fields": ["phone"]}),  # "Call" in "Needs attention" dials it
         (
             "Safety",
             {

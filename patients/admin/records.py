@@ -42,6 +42,8 @@ def _report_summary(notice: AlertNotice) -> str:
         parts += [
             STANDARD_TEXTS[s].text.lower() for s in report.urgent_signs if s in STANDARD_TEXTS
         ]
+        if report.note:  # the patient's own words, read before acting on the alert
+            parts.append(f"their note: “{report.note}”")
         return "; ".join(parts)
     if notice.check_off is not None:
         return f"exercise rated {notice.check_off.pain_during}/10 for pain during it"
@@ -62,6 +64,7 @@ class AlertAdmin(PatientSearch, ClinicScoped):
         "hold_reason",
         "created_at",
         "acknowledged_by",
+        "note",
         "delivery",
     ]
     list_select_related = ["patient__user", "acknowledged_by"]
@@ -83,7 +86,7 @@ class AlertAdmin(PatientSearch, ClinicScoped):
         "sent_at",
         "last_error",
     ]
-    fields = [*readonly_fields, "status"]
+    fields = [*readonly_fields, "status", "note"]
 
     @admin.display(description="what the patient reported, and was told")
     def reports_added(self, alert: Alert) -> str:
@@ -122,7 +125,9 @@ class AlertAdmin(PatientSearch, ClinicScoped):
     def save_model(self, request, obj, form, change):
         if obj.status == Alert.Status.ACKNOWLEDGED and "status" in form.changed_data:
             obj.status = Alert.Status.OPEN
-            alert_acknowledge(alert=obj, user=request.user)
+            alert_acknowledge(alert=obj, user=request.user, note=obj.note)
+        elif "note" in form.changed_data and obj.status == Alert.Status.ACKNOWLEDGED:
+            Alert.objects.filter(pk=obj.pk).update(note=obj.note.strip())
         elif "status" in form.changed_data:
             messages.warning(request, "An acknowledged alert stays acknowledged.")
 

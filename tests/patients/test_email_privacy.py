@@ -110,7 +110,7 @@ def test_no_health_data_in_reminder_or_alert_emails(library: None) -> None:
             reminder_text = emails[0].text
             assert patient.user.first_name in reminder_text
             assert "Your exercises for today are ready" in emails[0].subject
-            assert emails[2].subject == "A patient needs your attention"
+            assert emails[2].subject == "Soon: a patient needs your attention"
             # The therapist's email, greeting the therapist: the patient's name is not a word of
             # it (though "Alex" is the start of a therapist called Alexander).
             patient_name = rf"\b{re.escape(patient.user.first_name)}\b"

@@ -323,7 +323,7 @@ def test_an_alert_emails_the_therapist_once_with_a_link_to_the_admin(alex) -> No
     therapist = alex.primary_therapist.user
     messages = sent_to(therapist.email)
     assert len(messages) == 3  # red flag, pain of 7 or more, pain up on the baseline
-    assert {m.subject for m in messages} == {"A patient needs your attention"}
+    assert {m.subject for m in messages} == {"Soon: a patient needs your attention"}
     alert = Alert.objects.filter(cause=Alert.Cause.RED_FLAG).get()
     assert (
         f"/admin/patients/alert/{alert.pk}/change/"
