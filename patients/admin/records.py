@@ -159,9 +159,6 @@ class PainReportAdmin(PatientSearch, ReadOnlyScoped):
         "synced_at",
     ]
 
-    class Media:
-        css = {"all": ["portal/admin-site.css"]}
-
     # The admin's boolean icons read a flag as good news (a green tick for a red flag): the
     # flag is said in words, with a warning sign that does not rely on its colour.
     @admin.display(description="red flag", ordering="red_flag")
