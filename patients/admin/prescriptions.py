@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -181,9 +182,11 @@ class PrescriptionAdmin(ClinicScoped):
         error = ""
         if raw:
             try:
-                on_day = date.fromisoformat(raw)
-            except ValueError:
-                error = "Give the day as YYYY-MM-DD."
+                # In the clinic's format (06/12/2026 in en-gb), as the page writes it; ISO too.
+                on_day = forms.DateField().clean(raw)
+            except ValidationError:
+                example = short_date(timezone.localdate())
+                error = f"Give the day as the page writes one, for example {example}."
             else:
                 shown = prescription_version_on(prescription=prescription, day=on_day)
                 if shown is None:

@@ -14,6 +14,7 @@ import time_machine
 from bs4 import BeautifulSoup
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from patients.models import PainReport, Prescription
 from patients.services import prescription_record_version, prescription_set_status
@@ -217,6 +218,22 @@ def test_the_versions_page_shows_each_version_against_the_one_before(
     assert sections[-1].select_one(".version-changes").get_text(strip=True) == (
         "The first version."
     )
+
+
+def test_the_versions_page_takes_its_day_in_the_clinics_format(
+    client: Client, runner: SimpleNamespace
+) -> None:
+    prescription = runner.patient_a.prescriptions.get()
+    prescription_record_version(prescription=prescription, user=runner.owner.user)
+    verified_login(client, runner.owner.user)
+    url = reverse("admin:patients_prescription_versions", args=[prescription.pk])
+    day = runner.patient_a.local_today(timezone.now())
+
+    page = _page(client, f"{url}?on={day:%d/%m/%Y}")
+    assert page.select_one("#on")["value"] == f"{day:%d/%m/%Y}"
+    assert page.select_one("h2").get_text(strip=True).startswith(f"On {day:%d/%m/%Y}: version")
+    page = _page(client, f"{url}?on=31/31/2026")
+    assert "Give the day as the page writes one" in page.select_one(".errornote").get_text()
 
 
 # One date format, the clinic's ----------------------------------------------------------------

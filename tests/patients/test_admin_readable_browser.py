@@ -7,6 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from tests.accessibility import AxeAudit
 from tests.processes import ARTIFACTS
@@ -64,7 +65,7 @@ def test_the_dose_table_fits_1280_px_and_names_every_input(
     page.wait_for_selector(
         ".form-row.field-start_date .datetimeshortcuts, #id_start_date + .datetimeshortcuts"
     )
-    assert page.input_value("#id_start_date").count("/") == 2
+    assert page.input_value("#id_start_date") == f"{timezone.localdate():%d/%m/%Y}"  # en-gb
     assert page.evaluate(UNNAMED, "#content-main form input, #content-main form select") == []
     # Each label sits at the left of its field, the fields starting on one line down the form.
     lefts = page.evaluate(
@@ -78,4 +79,45 @@ def test_the_dose_table_fits_1280_px_and_names_every_input(
     assert len({round(field) for _, field in lefts}) == 1, lefts
     page.screenshot(path=str(ARTIFACTS / "assign-form-1280.png"), full_page=True)
     audit.check(page, "assign a programme at 1280 px")
+    audit.assert_clean()
+
+
+def test_pain_reports_and_versions_read_in_words_at_1440(
+    live_site, browser_page_factory, runner: SimpleNamespace
+) -> None:
+    from patients.models import PainReport
+    from patients.services import prescription_record_version
+    from patients.triage import pain_report_create
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    for score, qualities in ((7, ["radiating", "tingling"]), (3, [])):
+        pain_report_create(
+            patient=runner.patient_a,
+            score=score,
+            moment=PainReport.Moment.MORNING,
+            qualities=qualities,
+        )
+    prescription = runner.patient_a.prescriptions.get()
+    prescription_record_version(prescription=prescription, user=runner.owner.user)
+    runner.bridge_a.sets = 4
+    runner.bridge_a.therapist_note = "Lower slowly"
+    runner.bridge_a.save()
+    prescription_record_version(prescription=prescription, user=runner.owner.user)
+
+    page = browser_page_factory(width=1440, height=900)
+    browser_log_in(page, live_site.url, runner.owner.user)
+    page.wait_for_selector("#site-name")
+    audit = AxeAudit("light")
+
+    page.goto(f"{live_site.url}/admin/patients/painreport/")
+    flags = page.locator("#result_list td.field-flag_in_words").all_inner_texts()
+    assert [flag.strip() for flag in flags] == ["—", "Red flag"]
+    page.screenshot(path=str(ARTIFACTS / "pain-reports-in-words.png"), full_page=True)
+    audit.check(page, "pain reports in words")
+
+    page.goto(f"{live_site.url}/admin/patients/prescription/{prescription.pk}/versions/")
+    changes = page.locator(".version-changes li").all_inner_texts()
+    assert "Glute bridge (hip bridge): Sets — → 4" in changes
+    page.screenshot(path=str(ARTIFACTS / "prescription-versions.png"), full_page=True)
+    audit.check(page, "versions with their changes")
     audit.assert_clean()

@@ -1,4 +1,5 @@
-# A clinic in the United States (PORTAL_LANGUAGE_CODE=en-us): month first, on every page.
+# A clinic in the United States (PORTAL_LANGUAGE_CODE=en-us): month first, on every page. Named
+# en_US, not en, so that en-gb never falls back to these before Django's own en_GB.
 DATE_FORMAT = "m/d/Y"
 SHORT_DATE_FORMAT = "m/d/Y"
 DATETIME_FORMAT = "m/d/Y P"
