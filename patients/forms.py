@@ -7,6 +7,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.widgets import AdminDateWidget, AdminTimeWidget
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
@@ -205,17 +206,17 @@ class AssignProgrammeForm(forms.Form):
     title = forms.CharField(
         max_length=200, required=False, help_text="Empty: the programme's name."
     )
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    # The admin's own date and time boxes, as on the prescription's page: the clinic's format
+    # (06/12/2026 in en-gb), not the browser's (a native date box writes the browser's locale).
+    start_date = forms.DateField(widget=AdminDateWidget())
     end_date = forms.DateField(
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="Empty: until you finish it.",
+        required=False, widget=AdminDateWidget(), help_text="Empty: until you finish it."
     )
     days = DaysField(initial=[str(day) for day in range(7)])
     sessions_per_day = forms.IntegerField(min_value=1, max_value=6, initial=1)
     reminder_time = forms.TimeField(
         initial=time(18, 0),
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        widget=AdminTimeWidget(format="%H:%M"),
         help_text="The patient's local time.",
     )
     notes = forms.CharField(

@@ -241,3 +241,18 @@ def exit_on_bad_configuration() -> Iterator[None]:
             f"DATABASE_URL: cannot reach the database "
             f"{redact_url(settings.DATABASE_URL)!r}: {reason}"
         )
+
+
+def env_language_code(name: str, default: str) -> str:
+    """A language tag Django has formats for ("en-gb", "en-us", "fr"): the clinic's dates and
+    numbers follow it. A tag Django does not know would silently fall back to its default."""
+    from django.conf.locale import LANG_INFO
+
+    value = (env_str(name, default) or default).strip().lower().replace("_", "-")
+    if not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})?", value) or (
+        value not in LANG_INFO and value.split("-")[0] not in LANG_INFO
+    ):
+        raise ConfigError(
+            name, f"{value!r} is not a language Django knows (use one like en-gb or en-us)"
+        )
+    return value

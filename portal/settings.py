@@ -12,6 +12,7 @@ from portal.config import (
     ConfigError,
     env_bool,
     env_int,
+    env_language_code,
     env_list,
     env_redis_url,
     env_str,
@@ -244,7 +245,10 @@ MIGRATION_MODULES = {"auditlog": None}
 AUDITLOG_CID_HEADER = None
 
 # Time -----------------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-gb"
+# The clinic's locale: how every admin page writes a date and a number (en-gb: 06/12/2026,
+# en-us: 12/06/2026), the same on every page. portal/formats/ holds the portal's own formats.
+LANGUAGE_CODE = env_language_code("PORTAL_LANGUAGE_CODE", "en-gb")
+FORMAT_MODULE_PATH = ["portal.formats"]
 # The clinic's own zone: the admin shows times in it. Patients' reminders use each patient's zone.
 TIME_ZONE = env_time_zone("TIME_ZONE", "Europe/London")
 USE_I18N = True

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -13,7 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from exercises.dosage import DOSE_FIELDS
+from exercises.dosage import DOSE_BOUNDS, DOSE_FIELDS
 from patients.admin.patients import TherapistFilter
 from patients.admin.scoping import ClinicScoped, ClinicScopedInline
 from patients.forms import (
@@ -28,6 +29,8 @@ from patients.services import (
     prescription_set_status,
     prescription_version_on,
 )
+from patients.versions import versions_with_changes
+from patients.wording import short_date
 from portal.admin_helpers import BoundedInlineMixin, LabelledRowsFormSet
 
 # Prescriptions -----------------------------------------------------------------------------
@@ -36,6 +39,17 @@ from portal.admin_helpers import BoundedInlineMixin, LabelledRowsFormSet
 class DoseRowsFormSet(LabelledRowsFormSet):
     def row_name(self, obj: PrescribedExercise) -> str:
         return obj.exercise.name
+
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)
+        # The narrow boxes of the dose table say their bounds on hovering, as a tooltip rather
+        # than a paragraph under each cell that would widen the table past the screen.
+        for name, field in form.fields.items():
+            bound = DOSE_BOUNDS.get(name)
+            hint = f"From {bound.minimum} to {bound.maximum} {bound.unit}" if bound else ""
+            hint = hint or ("Its place in the session, 1 first" if name == "order" else "")
+            if hint:
+                field.widget.attrs = {**field.widget.attrs, "title": hint}
 
 
 class PrescribedExerciseInline(BoundedInlineMixin, ClinicScopedInline, admin.TabularInline):
@@ -160,20 +174,23 @@ class PrescriptionAdmin(ClinicScoped):
 
     def versions_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         prescription = self.scoped_object(request, object_id)
-        versions = list(prescription.versions.select_related("created_by"))
+        oldest_first = prescription.versions.select_related("created_by").order_by("number")
+        versions = list(reversed(versions_with_changes(list(oldest_first))))
         on_day = None
         shown = None
         raw = request.GET.get("on", "")
         error = ""
         if raw:
             try:
-                on_day = date.fromisoformat(raw)
-            except ValueError:
-                error = "Give the day as YYYY-MM-DD."
+                # In the clinic's format (06/12/2026 in en-gb), as the page writes it; ISO too.
+                on_day = forms.DateField().clean(raw)
+            except ValidationError:
+                example = short_date(timezone.localdate())
+                error = f"Give the day as the page writes one, for example {example}."
             else:
                 shown = prescription_version_on(prescription=prescription, day=on_day)
                 if shown is None:
-                    error = f"The prescription did not exist yet on {on_day:%d %b %Y}."
+                    error = f"The prescription did not exist yet on {short_date(on_day)}."
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
+from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
 
 from patients.admin.scoping import ClinicScoped, PatientSearch, ReadOnlyScoped
@@ -27,6 +28,7 @@ from patients.services import (
     alert_acknowledge,
     outgoing_retry_now,
 )
+from patients.wording import symptoms_in_words
 
 # Alerts and the patient's own records ------------------------------------------------------
 
@@ -136,10 +138,46 @@ class AlertAdmin(PatientSearch, ClinicScoped):
 class PainReportAdmin(PatientSearch, ReadOnlyScoped):
     # A filtered list counts its own rows, not every report again besides: they pile up.
     show_full_result_count = False
-    list_display = ["patient", "score", "moment", "local_date", "red_flag", "warning_signs"]
+    list_display = [
+        "patient",
+        "score",
+        "moment",
+        "local_date",
+        "flag_in_words",
+        "symptoms",
+        "warning_signs",
+    ]
     list_select_related = ["patient__user"]
     list_filter = ["red_flag", "moment"]
     date_hierarchy = "created_at"
+    # The report's page as the list: the flag and the symptoms in words, never the stored JSON.
+    fields = [
+        "patient",
+        "created_at",
+        "local_date",
+        "score",
+        "moment",
+        "flag_in_words",
+        "symptoms",
+        "warning_signs",
+        "note",
+        "synced_at",
+    ]
+
+    # The admin's boolean icons read a flag as good news (a green tick for a red flag): the
+    # flag is said in words, with a warning sign that does not rely on its colour.
+    @admin.display(description="red flag", ordering="red_flag")
+    def flag_in_words(self, report: PainReport) -> str:
+        if not report.red_flag:
+            return "—"
+        return format_html(
+            '<span class="red-flag"><img src="{}" alt="" width="14" height="14"> Red flag</span>',
+            static("admin/img/icon-alert.svg"),
+        )
+
+    @admin.display(description="what it feels like")
+    def symptoms(self, report: PainReport) -> str:
+        return symptoms_in_words(report) or "None"
 
     @admin.display(description="urgent warning signs")
     def warning_signs(self, report: PainReport) -> str:
