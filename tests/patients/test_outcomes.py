@@ -11,8 +11,8 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from bs4 import BeautifulSoup
 import time_machine
+from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
