@@ -292,3 +292,25 @@ def test_a_therapist_of_another_clinic_cannot_see_the_answers(
     export = client.get(reverse("admin:patients_patient_export", args=[patient.pk]))
     assert "Putting on socks" not in page(change) and "Putting on socks" not in page(export)
     assert export.status_code in {302, 403, 404}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("typed", "kept"), [("28", 28), ("6", 14), ("92", 14)])
+def test_the_therapist_changes_the_interval_on_the_patient_page(
+    client: Client, clinic_people: SimpleNamespace, patient, typed: str, kept: int
+) -> None:
+    verified_login(client, clinic_people.owner.user)
+    url = reverse("admin:patients_patient_change", args=[patient.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if name in form.fields and value is not None
+    }
+    data.update(primary_therapist=clinic_people.owner.pk, outcome_interval_days=typed)
+    response = client.post(url, data)
+    patient.refresh_from_db()
+    assert patient.outcome_interval_days == kept
+    if kept == 14:
+        assert response.status_code == 200
+        assert "outcome_interval_days" in response.context["adminform"].form.errors
