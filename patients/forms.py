@@ -445,8 +445,8 @@ class PsfsForm(forms.Form):
             )
             layout.append(
                 Row(
-                    Column(f"activity_{number}", css_class="col-8"),
-                    Column(f"score_{number}", css_class="col-4"),
+                    Column(f"activity_{number}", css_class="col-7"),
+                    Column(f"score_{number}", css_class="col-5"),
                     css_class="psfs-row",
                 )
             )

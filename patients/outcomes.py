@@ -38,9 +38,9 @@ CITATION = (
 
 TOO_MANY = f"Name at most {MAX_ACTIVITIES} activities."
 EMPTY = "Name at least one activity you find hard, and score it."
-SCORE_MISSING = "Give this activity a score from 0 to 10."
+SCORE_MISSING = "Score this activity, 0 to 10."
 ACTIVITY_MISSING = "Name the activity this score is for."
-SCORE_INVALID = "Enter a whole number from 0 (unable) to 10 (as before the problem)."
+SCORE_INVALID = "Enter a whole number from 0 to 10."
 ACTIVITY_TOO_LONG = f"Keep the activity to {ACTIVITY_MAX_LENGTH} characters or fewer."
 DUPLICATE = "You named this activity already: give each activity once."
 
