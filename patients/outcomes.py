@@ -305,6 +305,23 @@ def psfs_chart(rows: list[ResponseRow], activities: list[ActivitySeries]) -> Saf
             f"{last:%d %b %Y}",
         ),
     ]
+    # Where the mean becomes a meaningful improvement on the first response.
+    meaningful_at = rows[0].mean + MEANINGFUL_MEAN
+    if len(rows) > 1 and meaningful_at <= 10:
+        parts.append(
+            format_html(
+                '<rect x="{0}" y="{1}" width="{2}" height="{3}" fill="currentColor" '
+                'fill-opacity="0.08" class="psfs-meaningful-band"/>'
+                '<text x="{4}" y="{1}" dy="14" font-size="12" fill="currentColor">'
+                "mean meaningfully better (first + {5})</text>",
+                LEFT,
+                y(10),
+                WIDTH - RIGHT - LEFT,
+                round(y(meaningful_at) - y(10), 1),
+                LEFT + 4,
+                MEANINGFUL_MEAN,
+            )
+        )
     label_ys: list[float] = []
 
     def label_y(wanted: float) -> float:

@@ -3,15 +3,19 @@ a refused score kept and explained beside its row, then saved and the reminder g
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from patients.models import PsfsResponse
+from patients.outcomes import psfs_record
 from tests.accessibility import PHONE, axe_violations, blocking, described
 from tests.factories import PrescriptionFactory
 from tests.processes import ARTIFACTS
 from tests.site.test_accessibility_browser import log_in
+from tests.two_factor import browser_log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -52,3 +56,31 @@ def test_a_patient_scores_their_activities_from_todays_reminder(
         ("Putting on socks", 3),
         ("Walking the dog", 5),
     ]
+
+
+def test_the_therapist_reads_the_change_on_the_patient_page(
+    browser_page_factory, live_site, clinic_people: SimpleNamespace
+) -> None:
+    patient = clinic_people.patient_a
+    PrescriptionFactory(patient=patient)
+    for day, scores in [(1, (2, 4, 6)), (15, (3, 5, 6)), (29, (6, 6, 7))]:
+        psfs_record(
+            patient=patient,
+            entries=list(
+                zip(["Putting on socks", "Stairs", "Driving an hour"], scores, strict=True)
+            ),
+            now=datetime(2026, 10, day, 9, tzinfo=ZoneInfo("UTC")),
+        )
+    page = browser_page_factory(1440, 900)
+    browser_log_in(page, live_site.url, clinic_people.owner.user)
+    page.goto(f"{live_site.url}/admin/patients/patient/{patient.pk}/change/")
+    panel = page.locator("#outcomes")
+    assert panel.get_by_text("Mean up 2.3 since first (meaningful: ≥ 2)").is_visible()
+    assert panel.get_by_text("up 4 since first (meaningful: ≥ 3)").is_visible()
+    sizes = page.eval_on_selector_all(
+        "#outcomes svg text", "texts => texts.map(t => t.getBoundingClientRect().height)"
+    )
+    assert sizes and min(sizes) >= 11, sizes
+    ARTIFACTS.mkdir(exist_ok=True)
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=str(ARTIFACTS / "psfs-panel.png"))
