@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -273,7 +274,7 @@ def psfs_chart(rows: list[ResponseRow], activities: list[ActivitySeries]) -> Saf
     def y(score: float) -> float:
         return round(TOP + (HEIGHT - TOP - BOTTOM) * (1 - score / 10), 1)
 
-    mean_words = ", ".join(f"{row.local_date:%d %b %Y} {row.mean}" for row in rows)
+    mean_words = ", ".join(f"{date_format(row.local_date, 'j M Y')} {row.mean}" for row in rows)
     parts = [
         format_html(
             '<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" '
@@ -301,8 +302,8 @@ def psfs_chart(rows: list[ResponseRow], activities: list[ActivitySeries]) -> Saf
             LEFT,
             WIDTH - RIGHT,
             HEIGHT,
-            f"{first:%d %b %Y}",
-            f"{last:%d %b %Y}",
+            date_format(first, "j M Y"),  # as the table beside it
+            date_format(last, "j M Y"),
         ),
     ]
     # Where the mean becomes a meaningful improvement on the first response.

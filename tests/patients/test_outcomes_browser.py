@@ -81,6 +81,10 @@ def test_the_therapist_reads_the_change_on_the_patient_page(
         "#outcomes svg text", "texts => texts.map(t => t.getBoundingClientRect().height)"
     )
     assert sizes and min(sizes) >= 11, sizes
+    panel.locator("summary").click()  # the same figures as a table
+    assert panel.locator(".psfs-table tbody tr").count() == 9
+    violations = blocking(axe_violations(page))
+    assert not violations, described("patient page with the functional scale", violations)
     ARTIFACTS.mkdir(exist_ok=True)
     panel.scroll_into_view_if_needed()
     panel.screenshot(path=str(ARTIFACTS / "psfs-panel.png"))
