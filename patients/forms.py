@@ -426,7 +426,8 @@ class PsfsForm(forms.Form):
             for key in (self.data or {})
             if (match := re.fullmatch(r"(?:activity|score)_(\d{1,2})", key))
         ]
-        self.rows = max(MAX_ACTIVITIES, *posted) if posted else MAX_ACTIVITIES
+        # Beyond twice five, a posted row is not the patient's typing: left out.
+        self.rows = min(max([MAX_ACTIVITIES, *posted]), 2 * MAX_ACTIVITIES)
         layout = []
         for number in range(1, self.rows + 1):
             self.fields[f"activity_{number}"] = forms.CharField(
