@@ -15,6 +15,7 @@ from tests.accessibility import PHONE, axe_violations, blocking, described
 from tests.factories import PrescriptionFactory
 from tests.processes import ARTIFACTS
 from tests.site.test_accessibility_browser import log_in
+from tests.site.test_patient_controls_browser import small_targets
 from tests.two_factor import browser_log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -28,6 +29,8 @@ def test_a_patient_scores_their_activities_from_todays_reminder(
     page = browser_page_factory(**PHONE)
     log_in(page, live_site.url, patient.user.email)
     page.goto(f"{live_site.url}/today/")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".psfs-reminder").screenshot(path=str(ARTIFACTS / "psfs-today.png"))
     with page.expect_navigation():
         page.click("text=Score your activities")
     assert page.get_by_text("0 = unable to perform the activity").is_visible()
@@ -42,6 +45,7 @@ def test_a_patient_scores_their_activities_from_todays_reminder(
     assert page.get_by_text("Score this activity, 0 to 10.").is_visible()
     violations = blocking(axe_violations(page))
     assert not violations, described("PSFS form, refused", violations)
+    assert not small_targets(page), small_targets(page)  # each at least 44×44 px
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "psfs-form.png"), full_page=True)
     page.fill("#id_score_1", "3")
