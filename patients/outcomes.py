@@ -123,8 +123,10 @@ def psfs_latest_activities(patient: Patient) -> list[str]:
 
 def psfs_due_date(patient: Patient) -> date | None:
     """The patient's own day from which their next PSFS is due; None while they have no
-    programme. The first is due at once."""
-    if not Prescription.objects.filter(patient=patient).exists():
+    programme going on (none yet, or all finished: no reminders after discharge). The first is
+    due at once."""
+    programmes = Prescription.objects.filter(patient=patient)
+    if not programmes.exclude(status=Prescription.Status.FINISHED).exists():
         return None
     last = (
         PsfsResponse.objects.filter(patient=patient)

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from patients import outcomes
-from patients.models import PsfsRating, PsfsResponse
+from patients.models import Prescription, PsfsRating, PsfsResponse
 from patients.outcomes import outcomes_panel, psfs_is_due, psfs_record
 from tests.factories import PrescriptionFactory
 from tests.two_factor import verified_login
@@ -173,8 +173,16 @@ def test_due_at_the_edges_of_the_interval_in_the_patients_own_days(patient) -> N
 
 
 @pytest.mark.django_db
-def test_nothing_is_due_before_a_programme(clinic_people: SimpleNamespace) -> None:
-    assert not psfs_is_due(clinic_people.patient_b)
+def test_nothing_is_due_before_a_programme_or_after_it_finished(
+    clinic_people: SimpleNamespace,
+) -> None:
+    patient = clinic_people.patient_b
+    assert not psfs_is_due(patient)
+    programme = PrescriptionFactory(patient=patient)
+    assert psfs_is_due(patient)
+    programme.status = Prescription.Status.FINISHED
+    programme.save()
+    assert not psfs_is_due(patient)
 
 
 @pytest.mark.django_db
