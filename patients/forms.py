@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import time
 from typing import Any
 
@@ -28,6 +30,7 @@ from patients.models import (
     mask_from_days,
     normalise_email,
 )
+from patients.outcomes import MAX_ACTIVITIES, psfs_clean_entries
 from patients.safety import NONE_OF_THESE, STANDARD_TEXTS, URGENT_SIGN_KEYS
 from patients.services import patient_invite, therapist_invite
 from portal.widgets import TimeZoneSelect
@@ -409,3 +412,60 @@ class PatientSettingsForm(forms.ModelForm):
             ),
             "time_zone",
         )
+
+
+class PsfsForm(forms.Form):
+    """The Patient-Specific Functional Scale: up to five activities, each scored 0–10. The rules
+    are patients.outcomes' (psfs_clean_entries), shared with any other way in; here the rows are
+    only collected, as typed, so that a refused form shows them again."""
+
+    def __init__(self, *args: Any, activities: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A form posted with more rows than five shows them all again, with the refusal.
+        posted = [
+            int(match.group(1))
+            for key in (self.data or {})
+            if (match := re.fullmatch(r"(?:activity|score)_(\d{1,2})", key))
+        ]
+        # Beyond twice five, a posted row is not the patient's typing: left out.
+        self.rows = min(max([MAX_ACTIVITIES, *posted]), 2 * MAX_ACTIVITIES)
+        layout = []
+        for number in range(1, self.rows + 1):
+            self.fields[f"activity_{number}"] = forms.CharField(
+                label=f"Activity {number}",
+                required=False,
+                strip=False,
+                initial=activities[number - 1] if number <= len(activities) else "",
+                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+            )
+            self.fields[f"score_{number}"] = forms.CharField(
+                label="Score (0–10)",
+                required=False,
+                widget=forms.TextInput(
+                    attrs={"inputmode": "numeric", "pattern": "[0-9]*", "size": 3}
+                ),
+            )
+            layout.append(
+                Row(
+                    Column(f"activity_{number}", css_class="col-7"),
+                    Column(f"score_{number}", css_class="col-5"),
+                    css_class="psfs-row",
+                )
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(*layout)
+
+    def entries(self) -> list[tuple[str, str]]:
+        return [
+            (self.data.get(f"activity_{n}", ""), self.data.get(f"score_{n}", ""))
+            for n in range(1, self.rows + 1)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        try:
+            cleaned["ratings"] = psfs_clean_entries(self.entries())
+        except ValidationError as refused:
+            self.add_error(None, refused)
+        return cleaned

@@ -35,6 +35,7 @@ from exercises.fragments import exercise_bodies, fragments, library_version, ren
 from patients.forms import CheckOffRatingForm
 from patients.media import media_for_items
 from patients.models import Patient
+from patients.outcomes import psfs_is_due
 from patients.safety import today_safety
 from patients.screens import open_screen_requests
 from patients.selectors import TodayCard, today_cards
@@ -171,6 +172,8 @@ def today_html(patient: Patient, *, csrf_token: str, now: datetime | None = None
             "done": sum(card.done for card in cards),
             "safety": safety,
             "screen_requests": screen_requests,
+            # The functional scale, when due (a PSFS answered replaces the page stamp).
+            "psfs_due": safety is None and psfs_is_due(patient, now),
         }
         return render_to_string(TODAY_TEMPLATE, context)
 

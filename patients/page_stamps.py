@@ -26,6 +26,7 @@ from patients.models import (
     PrescribedExercise,
     PrescribedExerciseMedia,
     Prescription,
+    PsfsResponse,
     ScreenRequest,
 )
 
@@ -37,6 +38,7 @@ WATCHED: tuple[type[Model], ...] = (
     CheckOff,
     ScreenRequest,
     PainReport,
+    PsfsResponse,  # Today's reminder of the functional scale; the admin's patient page
 )
 
 

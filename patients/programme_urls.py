@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patients import programme_views
+from patients import outcome_views, programme_views
 
 urlpatterns = [
     path(
@@ -9,4 +9,5 @@ urlpatterns = [
         name="programme_exercise",
     ),
     path("screens/<int:request_id>/", programme_views.screen_record, name="screen_record"),
+    path("outcomes/psfs/", outcome_views.psfs_new, name="psfs_new"),
 ]

@@ -37,6 +37,7 @@ from patients.models import (
     Therapist,
     User,
 )
+from patients.outcomes import outcomes_panel, psfs_export_rows
 from patients.selectors import (
     PATIENT_SEARCH_FIELDS,
     next_reminders,
@@ -192,6 +193,7 @@ class PatientAdmin(ClinicScoped):
                 ]
             },
         ),
+        ("Outcome measure", {"fields": ["outcome_interval_days"]}),
     ]
     safety_fields = [
         "programme_paused",
@@ -594,6 +596,7 @@ class PatientAdmin(ClinicScoped):
             "adherence_calendar": charts.adherence_calendar(history),
             "streak": history.streak,
             "open_alerts": patient.alerts.filter(status=Alert.Status.OPEN),
+            **outcomes_panel(patient),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -602,7 +605,7 @@ class PatientAdmin(ClinicScoped):
         self.announce_read(
             request,
             [patient],
-            "Patient data export (CSV: check-offs and pain reports)",
+            "Patient data export (CSV: check-offs, pain reports and functional scales)",
             export=True,
         )
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -622,6 +625,9 @@ class PatientAdmin(ClinicScoped):
                 "when",
                 "what it feels like",
                 "note",
+                "activity (PSFS)",
+                "ability (PSFS 0-10)",
+                "PSFS mean (0-10)",
             ]
         )
         zone = patient.zone
@@ -665,6 +671,7 @@ class PatientAdmin(ClinicScoped):
                     ]
                 )
             )
+        writer.writerows(_csv_safe(row) for row in psfs_export_rows(patient))
         return response
 
 

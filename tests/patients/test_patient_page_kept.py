@@ -269,6 +269,7 @@ def saved(chart: SimpleNamespace, **changes: object) -> dict[str, object]:
         "time_zone": "Europe/London",
         "reminders_enabled": "on",
         "preferred_reminder_time": "18:00",
+        "outcome_interval_days": 14,  # the form's own value: a browser sends it back
         **changes,
     }
 
