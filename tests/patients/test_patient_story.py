@@ -37,16 +37,17 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=LONDON)
 TODAY = NOW.date()
 
 
-def story_of(people: SimpleNamespace) -> SimpleNamespace:
+def story_of(people: SimpleNamespace, now: datetime = NOW) -> SimpleNamespace:
     """Alex's last three weeks: a programme changed once (two versions), three pain reports (a
     red flag with nerve symptoms and a note, an urgent warning sign, a calm one), a session with
     only one of two exercises done, one stopped early, one that hurt, and two balance screens."""
     patient = people.patient_a
+    today = now.astimezone(LONDON).date()
     prescription = Prescription.objects.create(
         patient=patient,
         therapist=people.owner,
         title="Bridges and planks",
-        start_date=TODAY - timedelta(days=20),
+        start_date=today - timedelta(days=20),
         reminder_time=time(18, 0),
     )
     bridge = PrescribedExercise.objects.create(
@@ -58,29 +59,29 @@ def story_of(people: SimpleNamespace) -> SimpleNamespace:
         order=2,
         hold_seconds=30,
     )
-    with time_machine.travel(NOW - timedelta(days=20), tick=False):
+    with time_machine.travel(now - timedelta(days=20), tick=False):
         prescription_record_version(prescription=prescription, user=people.owner.user)
     bridge.reps = 15
     bridge.save()
-    with time_machine.travel(NOW - timedelta(days=10), tick=False):
+    with time_machine.travel(now - timedelta(days=10), tick=False):
         prescription_record_version(prescription=prescription, user=people.owner.user)
     for days_ago in range(3, 15):  # both done: complete sessions
         for item in (bridge, plank):
             CheckOff.objects.create(
-                patient=patient, prescribed_exercise=item, local_date=TODAY - timedelta(days_ago)
+                patient=patient, prescribed_exercise=item, local_date=today - timedelta(days_ago)
             )
     # Only the bridge, on the 17th.
     CheckOff.objects.create(
-        patient=patient, prescribed_exercise=bridge, local_date=TODAY - timedelta(days=15)
+        patient=patient, prescribed_exercise=bridge, local_date=today - timedelta(days=15)
     )
     # Stopped at 8 of 15 repetitions on the 18th, the plank done.
-    day = TODAY - timedelta(days=2)
+    day = today - timedelta(days=2)
     CheckOff.objects.create(
         patient=patient, prescribed_exercise=bridge, local_date=day, reps_done=8, reps_planned=15
     )
     CheckOff.objects.create(patient=patient, prescribed_exercise=plank, local_date=day)
     # Everything done on the 19th, the plank at pain 8.
-    day = TODAY - timedelta(days=1)
+    day = today - timedelta(days=1)
     CheckOff.objects.create(patient=patient, prescribed_exercise=bridge, local_date=day)
     CheckOff.objects.create(
         patient=patient, prescribed_exercise=plank, local_date=day, pain_during=8
@@ -88,15 +89,15 @@ def story_of(people: SimpleNamespace) -> SimpleNamespace:
     reports = [
         PainReport.objects.create(
             patient=patient,
-            local_date=TODAY - timedelta(days=9),
-            created_at=datetime.combine(TODAY - timedelta(days=9), time(8, 15), tzinfo=LONDON),
+            local_date=today - timedelta(days=9),
+            created_at=datetime.combine(today - timedelta(days=9), time(8, 15), tzinfo=LONDON),
             score=3,
             moment=PainReport.Moment.MORNING,
         ),
         PainReport.objects.create(
             patient=patient,
-            local_date=TODAY - timedelta(days=5),
-            created_at=datetime.combine(TODAY - timedelta(days=5), time(19, 40), tzinfo=LONDON),
+            local_date=today - timedelta(days=5),
+            created_at=datetime.combine(today - timedelta(days=5), time(19, 40), tzinfo=LONDON),
             score=6,
             moment=PainReport.Moment.AFTER_EXERCISE,
             qualities=["radiating", "tingling"],
@@ -105,8 +106,8 @@ def story_of(people: SimpleNamespace) -> SimpleNamespace:
         ),
         PainReport.objects.create(
             patient=patient,
-            local_date=TODAY - timedelta(days=1),
-            created_at=datetime.combine(TODAY - timedelta(days=1), time(7, 5), tzinfo=LONDON),
+            local_date=today - timedelta(days=1),
+            created_at=datetime.combine(today - timedelta(days=1), time(7, 5), tzinfo=LONDON),
             score=8,
             moment=PainReport.Moment.MORNING,
             urgent_signs=["saddle_numbness"],
@@ -118,8 +119,8 @@ def story_of(people: SimpleNamespace) -> SimpleNamespace:
         ScreenResult.objects.create(
             patient=patient,
             screen=screen,
-            local_date=TODAY - timedelta(days=days_ago),
-            recorded_at=NOW - timedelta(days=days_ago),
+            local_date=today - timedelta(days=days_ago),
+            recorded_at=now - timedelta(days=days_ago),
             trials=[
                 {
                     "label": "Left leg",
