@@ -10,9 +10,10 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from patients.models import Patient
 from tests.patients.test_patient_story import story_of
 from tests.processes import ARTIFACTS
-from tests.two_factor import browser_log_in
+from tests.two_factor import PASSWORD, browser_log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -68,3 +69,22 @@ def test_the_patient_page_reads_at_1440_and_prints_as_the_story_alone(
     pdf = page.pdf(format="A4", path=str(ARTIFACTS / "patient-page.pdf"))
     pages = re.search(rb"/Type /Pages\s*/Count (\d+)", pdf) or re.search(rb"/Count (\d+)", pdf)
     assert pages is not None and int(pages.group(1)) >= 5  # a section a page at least
+
+
+def test_the_patients_own_charts_read_at_11_px_or_more_on_a_phone(
+    live_site, browser_page_factory, library: None, clinic_people: SimpleNamespace
+) -> None:
+    """The same charts on the patient's history (patients/charts.py draws both)."""
+    story = story_of(clinic_people, timezone.now())
+    Patient.objects.filter(pk=story.patient.pk).update(safety_check_at=timezone.now())
+    page = browser_page_factory(390, 844)
+    page.goto(f"{live_site.url}/accounts/login/")
+    page.fill("#id_username", story.patient.user.email)
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.click("#main button[type=submit]")
+    page.goto(f"{live_site.url}/history/")
+    page.wait_for_selector("svg.chart-pain")
+    assert smallest_chart_word(page) >= 11
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "patient-history-charts.png"), full_page=True)
