@@ -6,6 +6,7 @@ history."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -337,3 +338,44 @@ def test_the_page_reads_as_much_beside_10_or_1000_patients_and_a_long_history(
     page = page_of(client, story.patient.pk)
     assert len(page.select("table.pain-reports tbody tr")) == 63
     assert len(page.select("tr.programme-version")) == 16
+
+
+# The page kept between reads (patients/kept.py) ------------------------------------------------
+
+
+def kept_read(client: Client, patient_pk: int) -> str:
+    response = client.get(reverse("admin:patients_patient_change", args=[patient_pk]))
+    assert response.status_code == 200
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+    return words(BeautifulSoup(html, "html.parser"))
+
+
+@pytest.mark.django_db
+@time_machine.travel(NOW, tick=False)
+def test_the_kept_page_shows_a_new_screen_result_version_and_stopped_session_at_once(
+    client: Client, story: SimpleNamespace
+) -> None:
+    verified_login(client, story.people.owner.user)
+    before = kept_read(client, story.patient.pk)
+    assert kept_read(client, story.patient.pk) == before  # kept
+    ScreenResult.objects.create(
+        patient=story.patient,
+        screen=story.screen,
+        local_date=TODAY,
+        recorded_at=NOW,
+        trials=[{"label": "Left leg", "measure": "seconds", "seconds": 44, "passed": True}],
+    )
+    assert "Left leg: 44 s" in kept_read(client, story.patient.pk)
+    bridge = PrescribedExercise.objects.filter(prescription=story.prescription).first()
+    PrescribedExercise.objects.filter(pk=bridge.pk).update(reps=20)  # no signal: the version's
+    kept_read(client, story.patient.pk)
+    prescription_record_version(prescription=story.prescription, user=story.people.colleague.user)
+    assert story.people.colleague.user.get_full_name() in kept_read(client, story.patient.pk)
+    CheckOff.objects.create(
+        patient=story.patient,
+        prescribed_exercise=bridge,
+        local_date=TODAY,
+        reps_done=3,
+        reps_planned=20,
+    )
+    assert "stopped at 3 of 20 repetitions" in kept_read(client, story.patient.pk)
