@@ -369,8 +369,9 @@ class PatientAdmin(ClinicScoped):
     def read_description(self, view: str) -> str:
         if view == "change":
             return (
-                "Patient page: details, pain chart, adherence calendar, open alerts and "
-                "current programmes"
+                "Patient page: details, pain chart, adherence calendar, pain reports with "
+                "symptoms and notes, partial sessions, screen results, open alerts, programmes "
+                "and their versions"
             )
         return super().read_description(view)
 
