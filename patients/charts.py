@@ -150,7 +150,7 @@ def pain_chart(history: PatientHistory, baseline: int | None) -> SafeString:
             (
                 (
                     point.x,
-                    round(point.y - 7, 1),
+                    round(max(point.y - 7, 10), 1),  # inside the chart at 10/10 too
                     point.label,
                     "urgent warning sign" if report.urgent_signs else "red flag",
                 )

@@ -83,3 +83,32 @@ def test_the_pain_chart_is_summed_up_and_each_report_is_in_a_table() -> None:
 def test_the_charts_hold_no_colour_of_their_own_and_follow_the_page() -> None:
     drawn = charts.pain_chart(history(), baseline=4) + charts.adherence_calendar(history())
     assert re.findall(r'(?:fill|stroke)="#[0-9a-fA-F]+"', drawn) == []
+
+
+def test_the_charts_write_dates_as_the_clinics_locale_does() -> None:
+    from django.utils import translation
+
+    for language, latest in (
+        ("en-gb", "19/11/2026"),
+        ("en-us", "11/19/2026"),
+        ("de", "19.11.2026"),
+    ):
+        with translation.override(language):
+            page = BeautifulSoup(charts.pain_chart(history(), baseline=4), "html.parser")
+        assert f"latest 8/10 on {latest}" in page.select_one("#pain-desc").string, language
+
+
+def test_a_flagged_report_carries_a_triangle_and_every_word_is_11_units_or_more() -> None:
+    reports = history().pain_reports
+    reports[1].red_flag = True
+    flagged = PatientHistory(
+        first_day=FIRST, last_day=LAST, days=history().days, pain_reports=reports
+    )
+    drawn = charts.pain_chart(flagged, baseline=4) + charts.adherence_calendar(flagged)
+    page = BeautifulSoup(drawn, "html.parser")
+    (triangle,) = page.select("svg.chart-pain path.pain-flag")
+    assert triangle.title.string.endswith(": red flag")
+    assert "1 marked with a triangle" in page.select_one("#pain-desc").string
+    # Drawn no narrower than 310 px (charts.css), 13 units stay 11 px and more.
+    sizes = {float(text["font-size"]) for text in page.select("svg text")}
+    assert min(sizes) >= 12, sizes
