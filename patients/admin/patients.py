@@ -719,7 +719,6 @@ def story_context(patient: Patient, history: PatientHistory) -> dict[str, Any]:
         "partial_sessions": story.partial_sessions,
         "screen_results": story.screen_results,
         "programme_versions": [(group[0].prescription, group) for group in versions.values()],
-        "story_first_day": history.first_day,
     }
 
 
