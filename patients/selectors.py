@@ -728,7 +728,8 @@ STORY_ROWS = 200
 def patient_story(patient: Patient, first: date) -> PatientStory:
     """What the patient page shows besides the charts, from `first` (the charts' first day) on:
     the sessions begun and not finished (some of the programme's exercises not checked off, or
-    one stopped before the end of its dose), the screens' results and each programme's versions.
+    one stopped before the end of its dose, or one that hurt), the screens' results and each
+    programme's versions.
     Three queries, whatever the number of rows."""
     from patients.models import PrescriptionVersion, ScreenResult
 
@@ -752,10 +753,13 @@ def patient_story(patient: Patient, first: date) -> PatientStory:
                 expected=check_off.programme_size,  # type: ignore[attr-defined]
             )
         sessions[key].check_offs.append(check_off)
+    today = patient.local_today()  # today's sessions may be under way: not partial yet
     partial = [
         session
         for session in sessions.values()
-        if session.done < session.expected or session.stopped_early or session.painful
+        if (session.done < session.expected and session.day < today)
+        or session.stopped_early
+        or session.painful
     ]
     partial.sort(key=lambda session: (session.day, session.session), reverse=True)
     screen_results = list(

@@ -214,6 +214,13 @@ def test_sessions_done_partially_are_listed_with_what_happened(
     )
     assert half.startswith(short(TODAY - timedelta(days=15))) and "1 of 2" in half
     assert "2 exercises due, 1 checked off" in half
+    # Today's session, under way, is not partial (yet).
+    CheckOff.objects.create(
+        patient=story.patient,
+        prescribed_exercise=story.prescription.exercises.first(),
+        local_date=TODAY,
+    )
+    assert len(page_of(client, story.patient.pk).select("table.partial-sessions tbody tr")) == 3
     # The calendar is still there, with its table.
     assert page.select_one("svg.chart-adherence")
     assert page.select_one("#story-adherence details.chart-table table")
