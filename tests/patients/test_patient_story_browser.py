@@ -52,6 +52,11 @@ def test_the_patient_page_reads_at_1440_and_prints_as_the_story_alone(
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "patient-page.png"), full_page=True)
 
+    # "Print the story" opens the browser's print dialogue (recorded here, not opened).
+    page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    page.click("text=Print the story")
+    assert page.evaluate("() => window.printed") == 1
+
     page.emulate_media(media="print")
     page.set_viewport_size({"width": A4_WIDTH, "height": 1000})
     for chrome in ("#header", ".breadcrumbs", "#nav-sidebar", ".object-tools", ".submit-row"):
