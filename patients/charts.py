@@ -15,13 +15,15 @@ import html
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from patients.selectors import DayAdherence, PatientHistory
 
-# About a phone's width: the chart's words are drawn near their own size there.
+# About a phone's width: the chart's words are drawn near their own size there. Its words are
+# 13 units high, the calendar's 12: drawn no narrower than their viewBox (charts.css), no word
+# is under 11 px on a phone, the therapist's page or paper.
 WIDTH, HEIGHT = 360, 200
 LEFT, RIGHT, TOP, BOTTOM = 30, 10, 12, 28
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -52,7 +54,7 @@ def pain_chart(history: PatientHistory, baseline: int | None) -> SafeString:
         Point(
             round(_x(report.local_date, history), 1),
             round(_y(report.score), 1),
-            f"{report.local_date:%a %d %b}: pain {report.score}/10",
+            f"{_weekday_and_day(report.local_date)}: pain {report.score}/10",
         )
         for report in history.pain_reports
     ]
@@ -66,6 +68,9 @@ def pain_chart(history: PatientHistory, baseline: int | None) -> SafeString:
         )
     else:
         description = "No pain reports in the last twelve weeks."
+    flags = sum(1 for report in history.pain_reports if report.red_flag or report.urgent_signs)
+    if flags:
+        description += f" {flags} marked with a triangle: a red flag or an urgent warning sign."
     if baseline is not None:
         description += f" Baseline {baseline}/10."
     parts = [
@@ -82,7 +87,7 @@ def pain_chart(history: PatientHistory, baseline: int | None) -> SafeString:
             "",
             '<line x1="{0}" x2="{1}" y1="{2}" y2="{2}" class="chart-grid" stroke="currentColor" '
             'stroke-opacity="0.2"/>'
-            '<text x="{3}" y="{2}" dy="4" text-anchor="end" font-size="12" fill="currentColor">'
+            '<text x="{3}" y="{2}" dy="4" text-anchor="end" font-size="13" fill="currentColor">'
             "{4}</text>",
             (
                 (LEFT, right_edge, round(_y(score), 1), LEFT - 8, score)
@@ -90,8 +95,8 @@ def pain_chart(history: PatientHistory, baseline: int | None) -> SafeString:
             ),
         ),
         format_html(
-            '<text x="{0}" y="{2}" dy="-6" font-size="12" fill="currentColor">{3}</text>'
-            '<text x="{1}" y="{2}" dy="-6" font-size="12" fill="currentColor" text-anchor="end">'
+            '<text x="{0}" y="{2}" dy="-6" font-size="13" fill="currentColor">{3}</text>'
+            '<text x="{1}" y="{2}" dy="-6" font-size="13" fill="currentColor" text-anchor="end">'
             "{4}</text>",
             LEFT,
             right_edge,
@@ -105,7 +110,7 @@ def pain_chart(history: PatientHistory, baseline: int | None) -> SafeString:
             format_html(
                 '<line x1="{0}" x2="{1}" y1="{2}" y2="{2}" stroke="currentColor" '
                 'stroke-width="1.5" stroke-dasharray="6 4" class="baseline"/>'
-                '<text x="{1}" y="{2}" dy="-4" text-anchor="end" font-size="12" '
+                '<text x="{1}" y="{2}" dy="-4" text-anchor="end" font-size="13" '
                 'fill="currentColor">baseline {3}</text>',
                 LEFT,
                 right_edge,
@@ -128,6 +133,29 @@ def pain_chart(history: PatientHistory, baseline: int | None) -> SafeString:
             '<circle cx="{}" cy="{}" r="4" fill="currentColor" class="pain-point"><title>{}'
             "</title></circle>",
             ((point.x, point.y, point.label) for point in points),
+        )
+    )
+    # A report with warning signs or a red flag carries a triangle over its point (the reports'
+    # list below the chart says which, in words).
+    flagged = [
+        (point, report)
+        for point, report in zip(points, history.pain_reports, strict=True)
+        if report.red_flag or report.urgent_signs
+    ]
+    parts.append(
+        format_html_join(
+            "",
+            '<path d="M{} {}l5 -9h-10z" fill="currentColor" class="pain-flag"><title>{}: {}'
+            "</title></path>",
+            (
+                (
+                    point.x,
+                    round(max(point.y - 7, 10), 1),  # inside the chart at 10/10 too
+                    point.label,
+                    "urgent warning sign" if report.urgent_signs else "red flag",
+                )
+                for point, report in flagged
+            ),
         )
     )
     if not points:
@@ -208,7 +236,7 @@ def adherence_calendar(history: PatientHistory) -> SafeString:
         x, y = 30 + (position // 7) * (CELL + GAP), (position % 7) * (CELL + GAP)
         cells.append(
             f'<g class="day {_shade(entry)}">'
-            f"<title>{html.escape(f'{entry.day:%a %d %b}: {words}')}</title>"
+            f"<title>{html.escape(f'{_weekday_and_day(entry.day)}: {words}')}</title>"
             f"{_cell(x, y, entry.share)}</g>"
         )
     weeks = (offset + len(history.days) + 6) // 7
@@ -228,7 +256,7 @@ def adherence_calendar(history: PatientHistory) -> SafeString:
         "" if due_days == 1 else "s",
         format_html_join(
             "",
-            '<text x="0" y="{}" font-size="10" fill="currentColor">{}</text>',
+            '<text x="0" y="{}" font-size="12" fill="currentColor">{}</text>',
             ((row * (CELL + GAP) + CELL - 4, label) for row, label in enumerate(WEEKDAY_LABELS)),
         ),
         # 84 cells, each value a number, a shade of ours or a label escaped above.
@@ -286,8 +314,9 @@ def _adherence_table(history: PatientHistory, offset: int) -> str:
 
 
 def _day(day: date) -> str:
-    return date_format(day, "j M")
+    """The clinic's short date (its locale's, as everywhere in the admin)."""
+    return date_format(day, "SHORT_DATE_FORMAT")
 
 
 def _weekday_and_day(day: date) -> str:
-    return date_format(day, "D j M")
+    return f"{date_format(day, 'D')} {_day(day)}"

@@ -4,7 +4,7 @@ the same transaction as the change, so that a page kept under it (patients/kept.
 once the change is committed.
 
 The rows: prescriptions, their exercises (and the pictures and videos of each for this patient),
-check-offs, screen requests, pain reports and alerts.
+check-offs, screen requests and results, pain reports, alerts and the prescriptions' versions.
 Their saves and deletes (admin, services, forms, a cascade) send Django's signals; a conditional
 UPDATE sends patients.signals.patient_data_changed; a bulk write calls `page_stamps_bump` itself.
 A person's name (the patient's own, their therapists') and their clinic's replace the stamps of
@@ -26,8 +26,10 @@ from patients.models import (
     PrescribedExercise,
     PrescribedExerciseMedia,
     Prescription,
+    PrescriptionVersion,
     PsfsResponse,
     ScreenRequest,
+    ScreenResult,
 )
 
 WATCHED: tuple[type[Model], ...] = (
@@ -39,6 +41,8 @@ WATCHED: tuple[type[Model], ...] = (
     ScreenRequest,
     PainReport,
     PsfsResponse,  # Today's reminder of the functional scale; the admin's patient page
+    ScreenResult,  # the story on the admin's patient page (its screens over time)
+    PrescriptionVersion,  # and each programme's versions
 )
 
 
@@ -59,7 +63,7 @@ def page_stamps_bump(
 def on_row_changed(sender: type[Model], instance: Any, **kwargs: Any) -> None:
     if sender not in WATCHED:  # patient_data_changed also tells of patients
         return
-    if isinstance(instance, PrescribedExercise):
+    if isinstance(instance, PrescribedExercise | PrescriptionVersion):
         page_stamps_bump(prescription_ids=[instance.prescription_id])
     elif isinstance(instance, PrescribedExerciseMedia):
         # By the item's id, in one UPDATE: on a cascade the item may be gone already (its own

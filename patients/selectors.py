@@ -685,3 +685,94 @@ def weekly_summary(*, therapist: Therapist, now: datetime | None = None) -> list
             )
         )
     return rows
+
+
+# The patient's story, on the admin's page of them ------------------------------------------------
+
+
+@dataclass
+class SessionDone:
+    """One session of one programme on one of the patient's days, with what was done of it."""
+
+    day: date
+    session: int
+    programme: str
+    expected: int
+    check_offs: list[CheckOff] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return len(self.check_offs)
+
+    @property
+    def stopped_early(self) -> list[CheckOff]:
+        return [check_off for check_off in self.check_offs if check_off.is_partial]
+
+    @property
+    def painful(self) -> list[CheckOff]:
+        return [c for c in self.check_offs if c.pain_during is not None and c.pain_during >= 7]
+
+
+@dataclass
+class PatientStory:
+    partial_sessions: list[SessionDone]
+    screen_results: list[Any]  # ScreenResult, newest last, with its screen
+    versions: list[Any]  # PrescriptionVersion, by programme then newest first
+
+
+# Enough for every session of twelve weeks that a therapist reads on one page: the page's reads
+# stay one query each, whatever the patient's history.
+STORY_ROWS = 200
+
+
+def patient_story(patient: Patient, first: date) -> PatientStory:
+    """What the patient page shows besides the charts, from `first` (the charts' first day) on:
+    the sessions begun and not finished (some of the programme's exercises not checked off, or
+    one stopped before the end of its dose, or one that hurt), the screens' results and each
+    programme's versions.
+    Three queries, whatever the number of rows."""
+    from patients.models import PrescriptionVersion, ScreenResult
+
+    check_offs = (
+        CheckOff.objects.filter(patient=patient, local_date__gte=first)
+        .select_related("prescribed_exercise__exercise", "prescribed_exercise__prescription")
+        .annotate(
+            programme_size=Count("prescribed_exercise__prescription__exercises", distinct=True)
+        )
+        .order_by("local_date", "session", "prescribed_exercise__order", "id")
+    )
+    sessions: dict[tuple[int, date, int], SessionDone] = {}
+    for check_off in check_offs:
+        prescription = check_off.prescribed_exercise.prescription
+        key = (prescription.pk, check_off.local_date, check_off.session)
+        if key not in sessions:
+            sessions[key] = SessionDone(
+                day=check_off.local_date,
+                session=check_off.session,
+                programme=prescription.title,
+                expected=check_off.programme_size,  # type: ignore[attr-defined]
+            )
+        sessions[key].check_offs.append(check_off)
+    today = patient.local_today()  # today's sessions may be under way: not partial yet
+    partial = [
+        session
+        for session in sessions.values()
+        if (session.done < session.expected and session.day < today)
+        or session.stopped_early
+        or session.painful
+    ]
+    partial.sort(key=lambda session: (session.day, session.session), reverse=True)
+    screen_results = list(
+        ScreenResult.objects.filter(patient=patient)
+        .select_related("screen")
+        .order_by("-recorded_at")[:STORY_ROWS]
+    )
+    screen_results.reverse()
+    versions = list(
+        PrescriptionVersion.objects.filter(prescription__patient=patient)
+        .select_related("prescription", "created_by")
+        .order_by("-prescription__start_date", "prescription_id", "-number")[:STORY_ROWS]
+    )
+    return PatientStory(
+        partial_sessions=partial[:STORY_ROWS], screen_results=screen_results, versions=versions
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin, messages
@@ -17,6 +18,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from exercises.fragments import library_version_subquery
@@ -38,10 +40,13 @@ from patients.models import (
     User,
 )
 from patients.outcomes import outcomes_panel, psfs_export_rows
+from patients.safety import STANDARD_TEXTS
 from patients.selectors import (
     PATIENT_SEARCH_FIELDS,
+    PatientHistory,
     next_reminders,
     patient_history,
+    patient_story,
     patients_with_adherence,
     prescriptions_with_doses,
     therapists_visible_to,
@@ -367,8 +372,9 @@ class PatientAdmin(ClinicScoped):
     def read_description(self, view: str) -> str:
         if view == "change":
             return (
-                "Patient page: details, pain chart, adherence calendar, open alerts and "
-                "current programmes"
+                "Patient page: details, pain chart, adherence calendar, pain reports with "
+                "symptoms and notes, partial sessions, screen results, open alerts, programmes "
+                "and their versions"
             )
         return super().read_description(view)
 
@@ -597,6 +603,7 @@ class PatientAdmin(ClinicScoped):
             "streak": history.streak,
             "open_alerts": patient.alerts.filter(status=Alert.Status.OPEN),
             **outcomes_panel(patient),
+            **story_context(patient, history),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -673,6 +680,54 @@ class PatientAdmin(ClinicScoped):
             )
         writer.writerows(_csv_safe(row) for row in psfs_export_rows(patient))
         return response
+
+
+# The patient's story: what the page shows besides the charts --------------------------------
+
+
+@dataclass(frozen=True)
+class PainReportRow:
+    report: PainReport
+    when: str  # the patient's own date and time
+    symptoms: list[str]
+    urgent: bool
+    red_flag: bool
+
+
+def symptoms_in_words(report: PainReport) -> list[str]:
+    """What the patient ticked, as the report's form and the clinic's safety wording name it."""
+    qualities = dict(PainReport.Quality.choices)
+    words = [qualities.get(quality, quality) for quality in report.qualities]
+    if report.severe_spasm:
+        words.append("Severe spasm")
+    words += [
+        STANDARD_TEXTS[key].label if key in STANDARD_TEXTS else key for key in report.urgent_signs
+    ]
+    return words
+
+
+def story_context(patient: Patient, history: PatientHistory) -> dict[str, Any]:
+    zone = patient.zone
+    story = patient_story(patient, history.first_day)
+    reports = [
+        PainReportRow(
+            report=report,
+            when=date_format(report.created_at.astimezone(zone), "SHORT_DATETIME_FORMAT"),
+            symptoms=symptoms_in_words(report),
+            urgent=bool(report.urgent_signs),
+            red_flag=report.red_flag,
+        )
+        for report in reversed(history.pain_reports)  # newest first, as a therapist reads
+    ]
+    versions: dict[int, list[Any]] = {}
+    for version in story.versions:
+        versions.setdefault(version.prescription_id, []).append(version)
+    return {
+        "pain_reports": reports,
+        "partial_sessions": story.partial_sessions,
+        "screen_results": story.screen_results,
+        "programme_versions": [(group[0].prescription, group) for group in versions.values()],
+    }
 
 
 def _csv_safe(row: list[object]) -> list[object]:

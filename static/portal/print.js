@@ -1,5 +1,8 @@
-// The printable programme's "Print" button (no inline handler: the site runs under a strict
-// Content-Security-Policy).
+// The "Print" buttons (the printable programme's, the admin's patient page's): no inline handler,
+// as the site runs under a strict Content-Security-Policy.
 document.querySelectorAll("[data-print]").forEach((button) => {
-  button.addEventListener("click", () => window.print());
+  button.addEventListener("click", (event) => {
+    event.preventDefault(); // a link in the admin's tools goes nowhere, it prints
+    window.print();
+  });
 });

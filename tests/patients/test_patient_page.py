@@ -80,11 +80,11 @@ def test_the_patient_page_shows_programme_and_charts(
     assert "Hold 10 s, 12 times" in html and "Slow on the way down" in html
     assert html.count('class="pain-point"') == 4
     assert 'class="baseline"' in html  # the patient's baseline of 4
-    assert "Fri 20 Nov: 0 of 2 done" in html  # today, under way
-    assert "Thu 19 Nov: 0 of 2 done" in html
-    assert "Wed 18 Nov: 1 of 2 done" in html
-    assert "Tue 17 Nov: 2 of 2 done" in html
-    assert "Sun 08 Nov: nothing due" in html  # before the programme started
+    assert "Fri 20/11/2026: 0 of 2 done" in html  # today, under way
+    assert "Thu 19/11/2026: 0 of 2 done" in html
+    assert "Wed 18/11/2026: 1 of 2 done" in html
+    assert "Tue 17/11/2026: 2 of 2 done" in html
+    assert "Sun 08/11/2026: nothing due" in html  # before the programme started
     assert html.count('class="day ') == 84  # twelve weeks, one cell a day
     assert "Assign a programme" in html and "Export CSV" in html
 

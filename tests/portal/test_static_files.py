@@ -48,7 +48,9 @@ NEEDS: dict[str, object] = {
     "portal/zone-picker.js": "[data-zone-picker]",
     "portal/zone-picker.css": "[data-zone-picker]",
     "portal/admin-site.css": ADMIN_PAGE,
-    "portal/admin.css": ".patient-panels, .content-lines-inline, .dose-inline",
+    "portal/admin.css": ".patient-panels, .alert-flag, .content-lines-inline, .dose-inline",
+    "portal/patient-page.css": ".patient-story",
+    "portal/patient-print.css": ".patient-story",
 }
 OURS = re.compile(r"^/static/((?:portal|vendor)/.+)$")
 
