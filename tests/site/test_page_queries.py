@@ -36,12 +36,15 @@ MOST_QUERIES = {
 # Pages that show how to do each exercise read the library's lines, sources and disagreements
 # only when they write what they had not kept (a fixed number of queries more).
 MOST_QUERIES_WRITING = {
-    "today": 11,
+    # 2 more than before the functional scale: whether a response is due (the patient's last
+    # response and whether a programme is running).
+    "today": 13,
     "check-off": 17,
     "programme": 10,
     "exercise page": 10,
-    # 3 more for the patient's story: the check-offs of partial sessions, screen results, versions.
-    "admin patient page": 22,
+    # 3 more for the patient's story: the check-offs of partial sessions, screen results, versions;
+    # 2 more for the functional scale's panel (its responses, and their ratings).
+    "admin patient page": 24,
 }
 
 
