@@ -608,6 +608,18 @@ class PrescriptionVersion(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     snapshot = models.JSONField()
+    # What the snapshot says about the schedule, as columns, so adherence for any past day is
+    # counted by the database from what was prescribed that day. A version is in force from the
+    # patient's local day it was made (the first version also for the days before it) to the day
+    # before the next version was made: the version at the end of a day is that day's.
+    in_force_from = models.DateField(null=True, blank=True, editable=False)
+    in_force_until = models.DateField(null=True, blank=True, editable=False)
+    status = models.CharField(max_length=10, choices=Prescription.Status.choices, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    days_mask = models.PositiveSmallIntegerField(default=EVERY_DAY)
+    sessions_per_day = models.PositiveSmallIntegerField(default=1)
+    exercise_count = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["prescription", "-number"]
@@ -619,6 +631,21 @@ class PrescriptionVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Version {self.number} of {self.prescription_id}"
+
+    def in_force_on(self, day: date) -> bool:
+        return (self.in_force_from is None or self.in_force_from <= day) and (
+            self.in_force_until is None or day <= self.in_force_until
+        )
+
+    def expected_on(self, day: date) -> int:
+        """Sessions of exercises this version asked for on that (local) day."""
+        if not self.in_force_on(day) or self.status != Prescription.Status.ACTIVE:
+            return 0
+        if self.start_date is None or not is_due_on(
+            day, self.days_mask, self.start_date, self.end_date
+        ):
+            return 0
+        return self.exercise_count * self.sessions_per_day
 
 
 class CheckOff(models.Model):

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -49,6 +49,7 @@ from patients.next_reminders import (
 )
 from patients.push import prepare_push, push_is_set_up, push_messages_record
 from patients.schedule import in_quiet_hours, zone
+from patients.selectors import by_patient_local_date
 
 logger = logging.getLogger(__name__)
 
@@ -229,17 +230,28 @@ def reminders_tick(now: datetime | None = None) -> TickReport:
 
 def inactivity_check(now: datetime | None = None) -> int:
     """An alert for each patient with an active programme (started three days ago or more) who
-    has logged nothing for three days. One open alert per cause: the database decides."""
+    has logged nothing for three days, counted in the patient's own days: in Kiritimati the
+    third day ends 25 hours before it does in Pago Pago. One open alert per cause: the database
+    decides."""
     now = now or timezone.now()
-    since = (now - timedelta(days=INACTIVE_DAYS)).date()
-    started_long_enough = Prescription.objects.filter(
-        patient=OuterRef("pk"), status=Prescription.Status.ACTIVE, start_date__lte=since
+    since = by_patient_local_date(
+        now, lambda today: today - timedelta(days=INACTIVE_DAYS), DateField()
     )
-    recent_check_off = CheckOff.objects.filter(patient=OuterRef("pk"), local_date__gt=since)
-    recent_pain = PainReport.objects.filter(patient=OuterRef("pk"), local_date__gt=since)
+    started_long_enough = Prescription.objects.filter(
+        patient=OuterRef("pk"),
+        status=Prescription.Status.ACTIVE,
+        start_date__lte=OuterRef("inactive_since"),
+    )
+    recent_check_off = CheckOff.objects.filter(
+        patient=OuterRef("pk"), local_date__gt=OuterRef("inactive_since")
+    )
+    recent_pain = PainReport.objects.filter(
+        patient=OuterRef("pk"), local_date__gt=OuterRef("inactive_since")
+    )
     inactive = (
         # A patient told to pause their programme is not inactive: they are doing as asked.
-        Patient.objects.filter(Exists(started_long_enough), programme_held_at__isnull=True)
+        Patient.objects.annotate(inactive_since=since)
+        .filter(Exists(started_long_enough), programme_held_at__isnull=True)
         .exclude(Exists(recent_check_off))
         .exclude(Exists(recent_pain))
         .values_list("pk", flat=True)

@@ -49,6 +49,7 @@ from patients.models import (
     Patient,
     PrescribedExercise,
     Prescription,
+    PrescriptionVersion,
     Therapist,
     time_zone_choices,
 )
@@ -212,7 +213,7 @@ def _zones_by_local_date(minute: datetime) -> dict[date, list[str]]:
     return dict(zones)
 
 
-def _by_local_date(now: datetime, value_for, output_field):  # type: ignore[no-untyped-def]
+def by_patient_local_date(now: datetime, value_for, output_field):  # type: ignore[no-untyped-def]
     """A value that depends on the patient's own date today, as SQL: a CASE over their zone."""
     groups = _zones_by_local_date(now.replace(second=0, microsecond=0))
     usual = max(groups, key=lambda today: len(groups[today]))  # the ELSE: the shortest SQL
@@ -227,23 +228,28 @@ def _by_local_date(now: datetime, value_for, output_field):  # type: ignore[no-u
     )
 
 
-def _due_days_in_window(first: date):  # type: ignore[no-untyped-def]
-    """How many of the seven days from `first` the item's prescription is due on (as
-    `Prescription.is_due_on`: within its dates, on one of its days), as SQL."""
+def _due_days_in_window(first: date, prefix: str = "", *, versions: bool = False):  # type: ignore[no-untyped-def]
+    """How many of the seven days from `first` a schedule is due on (as
+    `Prescription.is_due_on`: active, within its dates, on one of its days), as SQL. The
+    schedule's columns are under `prefix` (a prescription's, or a kept version's own); a
+    version counts only on the days it was in force."""
     days = [first + timedelta(days=offset) for offset in range(ADHERENCE_DAYS)]
-    return sum(
-        (
-            Case(
-                When(
-                    Q(prescription__start_date__lte=day)
-                    & (Q(prescription__end_date__isnull=True) | Q(prescription__end_date__gte=day))
-                    & GreaterThan(F("prescription__days_mask").bitand(1 << day.weekday()), 0),
-                    then=Value(1),
-                ),
-                default=Value(0),
+
+    def due(day: date) -> Q:
+        condition = (
+            Q(**{f"{prefix}status": Prescription.Status.ACTIVE})
+            & Q(**{f"{prefix}start_date__lte": day})
+            & (Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day}))
+            & GreaterThan(F(f"{prefix}days_mask").bitand(1 << day.weekday()), 0)
+        )
+        if versions:
+            condition &= (Q(in_force_from__isnull=True) | Q(in_force_from__lte=day)) & (
+                Q(in_force_until__isnull=True) | Q(in_force_until__gte=day)
             )
-            for day in days
-        ),
+        return condition
+
+    return sum(
+        (Case(When(due(day), then=Value(1)), default=Value(0)) for day in days),
         start=Value(0),
     )
 
@@ -254,12 +260,14 @@ def patients_with_adherence(
     """Each patient's adherence over their last seven full local days, computed by the database
     so that a list can filter and sort on it: `adherence_expected` (sessions of exercises due),
     `adherence_done` (check-offs in those days) and `adherence_share` (done, at most all that
-    was due, over due; NULL when nothing was due), and `adherence_ratio` to sort on. Only active
-    prescriptions are due."""
+    was due, over due; NULL when nothing was due), and `adherence_ratio` to sort on. Each day
+    counts what was prescribed that day (the version in force), and only while it was active."""
     now = now or timezone.now()
     date_field = DateField()
-    first = _by_local_date(now, lambda today: today - timedelta(days=ADHERENCE_DAYS), date_field)
-    last = _by_local_date(now, lambda today: today - timedelta(days=1), date_field)
+    first = by_patient_local_date(
+        now, lambda today: today - timedelta(days=ADHERENCE_DAYS), date_field
+    )
+    last = by_patient_local_date(now, lambda today: today - timedelta(days=1), date_field)
     done = (
         CheckOff.objects.filter(
             patient=OuterRef("pk"),
@@ -272,31 +280,51 @@ def patients_with_adherence(
         .values("count")
     )
     groups = _zones_by_local_date(now.replace(second=0, microsecond=0))
-    due_days = Case(
-        *[
-            When(
-                Exact(OuterRef("adherence_first"), Value(today - timedelta(days=ADHERENCE_DAYS))),
-                then=_due_days_in_window(today - timedelta(days=ADHERENCE_DAYS)),
-            )
-            for today in sorted(groups)
-        ],
-        default=Value(0),
-    )
-    expected = (
+
+    def due_days(prefix: str, *, versions: bool = False):  # type: ignore[no-untyped-def]
+        return Case(
+            *[
+                When(
+                    Exact(
+                        OuterRef("adherence_first"), Value(today - timedelta(days=ADHERENCE_DAYS))
+                    ),
+                    then=_due_days_in_window(
+                        today - timedelta(days=ADHERENCE_DAYS), prefix, versions=versions
+                    ),
+                )
+                for today in sorted(groups)
+            ],
+            default=Value(0),
+        )
+
+    # What was prescribed each day: the version in force that day, or, for a prescription with
+    # no kept version (none is made outside the portal's services), the prescription itself.
+    unversioned = (
         PrescribedExercise.objects.filter(
-            prescription__patient=OuterRef("pk"),
-            prescription__status=Prescription.Status.ACTIVE,
+            prescription__patient=OuterRef("pk"), prescription__versions__isnull=True
         )
         .order_by()
         .values("prescription__patient")
-        .annotate(sessions=Sum(F("prescription__sessions_per_day") * due_days))
+        .annotate(sessions=Sum(F("prescription__sessions_per_day") * due_days("prescription__")))
         .values("sessions")
+    )
+    versioned = (
+        PrescriptionVersion.objects.filter(prescription__patient=OuterRef("pk"))
+        .order_by()
+        .values("prescription__patient")
+        .annotate(
+            sessions=Sum(F("exercise_count") * F("sessions_per_day") * due_days("", versions=True))
+        )
+        .values("sessions")
+    )
+    expected = Coalesce(Subquery(unversioned, output_field=IntegerField()), Value(0)) + Coalesce(
+        Subquery(versioned, output_field=IntegerField()), Value(0)
     )
     return queryset.annotate(
         adherence_first=first,
         adherence_last=last,
         adherence_done=Coalesce(Subquery(done, output_field=IntegerField()), Value(0)),
-        adherence_expected=Coalesce(Subquery(expected, output_field=IntegerField()), Value(0)),
+        adherence_expected=expected,
         # NULL when nothing was due. Each reference to another annotation repeats its
         # subquery in the SQL: the fewer, the cheaper.
         adherence_share=Cast(Least("adherence_done", "adherence_expected"), FloatField())
@@ -409,16 +437,72 @@ class PatientHistory:
         return count
 
 
+PLAN_COLUMNS = (
+    "plan_status",
+    "plan_start_date",
+    "plan_end_date",
+    "plan_days_mask",
+    "plan_sessions_per_day",
+    "plan_exercise_count",
+    "plan_in_force_from",
+    "plan_in_force_until",
+)
+
+
+def prescribed_plans(patient: Patient, first: date) -> list[PrescriptionVersion]:
+    """What the patient was asked to do from `first` on: each kept version with the days it was
+    in force, and each prescription with no kept version as it stands (unsaved versions, in
+    force throughout). One query."""
+    versions = (
+        PrescriptionVersion.objects.filter(prescription__patient=patient)
+        .filter(Q(in_force_until__isnull=True) | Q(in_force_until__gte=first))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        .order_by()
+        .annotate(
+            plan_status=F("status"),
+            plan_start_date=F("start_date"),
+            plan_end_date=F("end_date"),
+            plan_days_mask=F("days_mask"),
+            plan_sessions_per_day=F("sessions_per_day"),
+            plan_exercise_count=F("exercise_count"),
+            plan_in_force_from=F("in_force_from"),
+            plan_in_force_until=F("in_force_until"),
+        )
+        .values_list(*PLAN_COLUMNS)
+    )
+    unversioned = (
+        Prescription.objects.filter(patient=patient, versions__isnull=True)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        .order_by()
+        .annotate(
+            plan_status=F("status"),
+            plan_start_date=F("start_date"),
+            plan_end_date=F("end_date"),
+            plan_days_mask=F("days_mask"),
+            plan_sessions_per_day=F("sessions_per_day"),
+            plan_exercise_count=Count("exercises"),
+            plan_in_force_from=Value(None, output_field=DateField()),
+            plan_in_force_until=Value(None, output_field=DateField()),
+        )
+        .values_list(*PLAN_COLUMNS)
+    )
+    return [
+        PrescriptionVersion(
+            **{
+                name.removeprefix("plan_"): value
+                for name, value in zip(PLAN_COLUMNS, row, strict=True)
+            }
+        )
+        for row in versions.union(unversioned, all=True)
+    ]
+
+
 def patient_history(patient: Patient, now: datetime | None = None) -> PatientHistory:
     """Twelve weeks of adherence, one entry a day, and the pain reports of the same weeks."""
     now = now or timezone.now()
     last = patient.local_today(now)
     first = last - timedelta(days=HISTORY_DAYS - 1)
-    prescriptions = list(
-        Prescription.objects.filter(patient=patient)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
-        .annotate(exercise_count=Count("exercises"))
-    )
+    plans = prescribed_plans(patient, first)
     done: dict[date, int] = defaultdict(int)
     for row in (
         CheckOff.objects.filter(patient=patient, local_date__gte=first)
@@ -429,11 +513,7 @@ def patient_history(patient: Patient, now: datetime | None = None) -> PatientHis
     history = PatientHistory(first_day=first, last_day=last)
     for offset in range(HISTORY_DAYS):
         day = first + timedelta(days=offset)
-        expected = sum(
-            p.exercise_count * p.sessions_per_day  # type: ignore[attr-defined]
-            for p in prescriptions
-            if p.is_due_on(day)
-        )
+        expected = sum(plan.expected_on(day) for plan in plans)
         history.days.append(DayAdherence(day, expected, done[day]))
     history.pain_reports = list(
         PainReport.objects.filter(patient=patient, local_date__gte=first).order_by("created_at")

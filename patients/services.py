@@ -160,11 +160,27 @@ def prescription_record_version(
     last = prescription.versions.order_by("-number").first()
     if last is not None and last.snapshot == snapshot:
         return None
+    now = timezone.now()
+    today = prescription.patient.local_today(now)
+    if last is not None:
+        # The version at the end of a day is that day's: the previous one stops yesterday
+        # (and, made earlier today, is no day's at all).
+        PrescriptionVersion.objects.filter(pk=last.pk).update(
+            in_force_until=today - timedelta(days=1)
+        )
     return PrescriptionVersion.objects.create(
         prescription=prescription,
         number=(last.number + 1) if last else 1,
+        created_at=now,
         created_by=user if user is not None and user.is_authenticated else None,
         snapshot=snapshot,
+        in_force_from=today if last is not None else None,
+        status=prescription.status,
+        start_date=prescription.start_date,
+        end_date=prescription.end_date,
+        days_mask=prescription.days_mask,
+        sessions_per_day=prescription.sessions_per_day,
+        exercise_count=len(snapshot["exercises"]),
     )
 
 
