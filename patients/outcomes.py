@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -276,7 +276,9 @@ def psfs_chart(rows: list[ResponseRow], activities: list[ActivitySeries]) -> Saf
     def y(score: float) -> float:
         return round(TOP + (HEIGHT - TOP - BOTTOM) * (1 - score / 10), 1)
 
-    mean_words = ", ".join(f"{date_format(row.local_date, 'j M Y')} {row.mean}" for row in rows)
+    mean_words = ", ".join(
+        f"{date_format(row.local_date, 'SHORT_DATE_FORMAT')} {row.mean}" for row in rows
+    )
     parts = [
         format_html(
             '<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" '
@@ -304,8 +306,8 @@ def psfs_chart(rows: list[ResponseRow], activities: list[ActivitySeries]) -> Saf
             LEFT,
             WIDTH - RIGHT,
             HEIGHT,
-            date_format(first, "j M Y"),  # as the table beside it
-            date_format(last, "j M Y"),
+            date_format(first, "SHORT_DATE_FORMAT"),  # as the table beside it
+            date_format(last, "SHORT_DATE_FORMAT"),
         ),
     ]
     # Where the mean becomes a meaningful improvement on the first response.

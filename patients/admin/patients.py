@@ -60,6 +60,7 @@ from patients.services import (
     reminder_links_retire,
 )
 from patients.triage import programme_resume
+from patients.wording import short_datetime
 from portal.prepared import Prepared
 
 # Patients ----------------------------------------------------------------------------------
@@ -277,7 +278,8 @@ class PatientAdmin(ClinicScoped):
         if patient.programme_held_at is None:
             return "Not paused"
         since = patient.programme_held_at.astimezone(patient.zone)
-        return f"{since:%a %d %b %Y %H:%M} ({patient.time_zone}): until you review the alert"
+        when = short_datetime(since, patient.zone)
+        return f"{when} ({patient.time_zone}): until you review the alert"
 
     @admin.action(
         description="Reviewed: resume the programme of the selected patients",
@@ -367,7 +369,7 @@ class PatientAdmin(ClinicScoped):
         upcoming = getattr(patient, "upcoming_reminder", None)
         if upcoming is None:
             return "—"
-        return f"{upcoming:%a %d %b %H:%M} ({patient.time_zone})"
+        return f"{short_datetime(upcoming, patient.zone)} ({patient.time_zone})"
 
     def read_description(self, view: str) -> str:
         if view == "change":

@@ -28,7 +28,7 @@ from patients.services import (
     alert_acknowledge,
     outgoing_retry_now,
 )
-from patients.wording import symptoms_in_words
+from patients.wording import short_datetime, symptoms_in_words
 
 # Alerts and the patient's own records ------------------------------------------------------
 
@@ -100,7 +100,7 @@ class AlertAdmin(PatientSearch, ClinicScoped):
             rows.append(
                 format_html(
                     "<li>{}: {} <em>({})</em></li>",
-                    notice.created_at.astimezone(alert.patient.zone).strftime("%d %b %Y %H:%M"),
+                    short_datetime(notice.created_at, alert.patient.zone),
                     _report_summary(notice),
                     notice.get_outcome_display(),
                 )

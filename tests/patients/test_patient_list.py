@@ -135,7 +135,7 @@ def test_the_list_shows_adherence_pain_trend_alerts_and_next_reminder(
     assert "50%" in row
     assert "6/10 ↑" in row
     assert ">1<" in row  # one open alert, linked
-    assert "Fri 20 Nov 18:00 (Europe/London)" in row
+    assert "20/11/2026 18:00 (Europe/London)" in row  # the clinic's locale, en-gb
 
     _count, low = changelist_queries(client, adherence="mid")
     assert "patient@a.example" in low
