@@ -475,7 +475,9 @@ def test_an_exercise_rated_seven_or_more_for_pain_gives_advice_and_an_alert(
         assert AlertNotice.objects.count() == 1
     else:
         assert "Thanks: your therapist will see how it went." in text
-        assert not Alert.objects.exists()
+        # Above 5 during an exercise is more than the pain-monitoring model accepts: a routine
+        # "painful session" alert for the therapist's list, not the high-pain alert.
+        assert list(Alert.objects.values_list("cause", flat=True)) == [Alert.Cause.PARTIAL_SESSION]
 
 
 @pytest.mark.django_db
