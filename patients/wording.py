@@ -27,11 +27,24 @@ def short_datetime(moment: datetime | None, zone: tzinfo | None = None) -> str:
     return date_format(local, "SHORT_DATETIME_FORMAT")
 
 
-def symptoms_in_words(report: PainReport) -> str:
-    """What the patient ticked, as they read it ("Radiating into the thigh or knee; Spasm"),
-    not the stored keys; empty when they ticked none."""
+def symptom_list(report: PainReport, *, urgent_signs: bool = False) -> list[str]:
+    """What the patient ticked, as they read it ("Radiating into the thigh or knee", "Spasm"),
+    not the stored keys; with the urgent warning signs too, as the clinic's safety wording names
+    them, where asked."""
+    from patients.safety import STANDARD_TEXTS
+
     labels = dict(PainReport.Quality.choices)
     words = [labels.get(quality, quality) for quality in report.qualities]
     if report.severe_spasm and PainReport.Quality.SPASM not in report.qualities:
         words.append("Severe spasm")
-    return "; ".join(words)
+    if urgent_signs:
+        words += [
+            STANDARD_TEXTS[key].label if key in STANDARD_TEXTS else key
+            for key in report.urgent_signs
+        ]
+    return words
+
+
+def symptoms_in_words(report: PainReport) -> str:
+    """The symptoms in one line ("Radiating into the thigh or knee; Spasm"); empty when none."""
+    return "; ".join(symptom_list(report))

@@ -40,7 +40,6 @@ from patients.models import (
     User,
 )
 from patients.outcomes import outcomes_panel, psfs_export_rows
-from patients.safety import STANDARD_TEXTS
 from patients.selectors import (
     PATIENT_SEARCH_FIELDS,
     PatientHistory,
@@ -60,7 +59,7 @@ from patients.services import (
     reminder_links_retire,
 )
 from patients.triage import programme_resume
-from patients.wording import short_datetime
+from patients.wording import short_datetime, symptom_list
 from portal.prepared import Prepared
 
 # Patients ----------------------------------------------------------------------------------
@@ -696,18 +695,6 @@ class PainReportRow:
     red_flag: bool
 
 
-def symptoms_in_words(report: PainReport) -> list[str]:
-    """What the patient ticked, as the report's form and the clinic's safety wording name it."""
-    qualities = dict(PainReport.Quality.choices)
-    words = [qualities.get(quality, quality) for quality in report.qualities]
-    if report.severe_spasm:
-        words.append("Severe spasm")
-    words += [
-        STANDARD_TEXTS[key].label if key in STANDARD_TEXTS else key for key in report.urgent_signs
-    ]
-    return words
-
-
 def story_context(patient: Patient, history: PatientHistory) -> dict[str, Any]:
     zone = patient.zone
     story = patient_story(patient, history.first_day)
@@ -715,7 +702,7 @@ def story_context(patient: Patient, history: PatientHistory) -> dict[str, Any]:
         PainReportRow(
             report=report,
             when=date_format(report.created_at.astimezone(zone), "SHORT_DATETIME_FORMAT"),
-            symptoms=symptoms_in_words(report),
+            symptoms=symptom_list(report, urgent_signs=True),
             urgent=bool(report.urgent_signs),
             red_flag=report.red_flag,
         )
