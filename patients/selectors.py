@@ -437,62 +437,43 @@ class PatientHistory:
         return count
 
 
-PLAN_COLUMNS = (
-    "plan_status",
-    "plan_start_date",
-    "plan_end_date",
-    "plan_days_mask",
-    "plan_sessions_per_day",
-    "plan_exercise_count",
-    "plan_in_force_from",
-    "plan_in_force_until",
-)
+SCHEDULE_COLUMNS = ("status", "start_date", "end_date", "days_mask", "sessions_per_day")
+PLAN_COLUMNS = (*SCHEDULE_COLUMNS, "exercise_count", "in_force_from", "in_force_until")
 
 
 def prescribed_plans(patient: Patient, first: date) -> list[PrescriptionVersion]:
     """What the patient was asked to do from `first` on: each kept version with the days it was
     in force, and each prescription with no kept version as it stands (unsaved versions, in
-    force throughout). One query."""
+    force throughout). One query: both halves name their columns alike (plan_…), in one order."""
+    schedule = {f"plan_{name}": F(name) for name in SCHEDULE_COLUMNS}
+    names = [f"plan_{name}" for name in PLAN_COLUMNS]
     versions = (
         PrescriptionVersion.objects.filter(prescription__patient=patient)
         .filter(Q(in_force_until__isnull=True) | Q(in_force_until__gte=first))
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
         .order_by()
         .annotate(
-            plan_status=F("status"),
-            plan_start_date=F("start_date"),
-            plan_end_date=F("end_date"),
-            plan_days_mask=F("days_mask"),
-            plan_sessions_per_day=F("sessions_per_day"),
+            **schedule,
             plan_exercise_count=F("exercise_count"),
             plan_in_force_from=F("in_force_from"),
             plan_in_force_until=F("in_force_until"),
         )
-        .values_list(*PLAN_COLUMNS)
+        .values_list(*names)
     )
     unversioned = (
         Prescription.objects.filter(patient=patient, versions__isnull=True)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
         .order_by()
         .annotate(
-            plan_status=F("status"),
-            plan_start_date=F("start_date"),
-            plan_end_date=F("end_date"),
-            plan_days_mask=F("days_mask"),
-            plan_sessions_per_day=F("sessions_per_day"),
+            **schedule,
             plan_exercise_count=Count("exercises"),
             plan_in_force_from=Value(None, output_field=DateField()),
             plan_in_force_until=Value(None, output_field=DateField()),
         )
-        .values_list(*PLAN_COLUMNS)
+        .values_list(*names)
     )
     return [
-        PrescriptionVersion(
-            **{
-                name.removeprefix("plan_"): value
-                for name, value in zip(PLAN_COLUMNS, row, strict=True)
-            }
-        )
+        PrescriptionVersion(**dict(zip(PLAN_COLUMNS, row, strict=True)))
         for row in versions.union(unversioned, all=True)
     ]
 
